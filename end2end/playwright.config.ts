@@ -1,0 +1,50 @@
+import { defineConfig } from "@playwright/test";
+import { execSync } from "node:child_process";
+import * as os from "node:os";
+import * as path from "node:path";
+
+// Debian's chromium: Playwright's own browser download cannot work here.
+const chromium = execSync("command -v chromium", { shell: "/bin/bash" }).toString().trim();
+const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), ".cache/tickex-target");
+const port = Number(process.env.TICKEX_E2E_PORT ?? 3100);
+const dataDir = path.join(os.tmpdir(), `tickex-e2e-${process.pid}`);
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: chromium,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    },
+  },
+  webServer: {
+    // The release build that `make run` uses, on a fresh in-memory database with demo data.
+    command: `${path.join(targetDir, "server/tickex")} serve`,
+    cwd: "..",
+    url: `http://127.0.0.1:${port}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    env: {
+      TICKEX_LISTEN_ADDR: `127.0.0.1:${port}`,
+      TICKEX_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      TICKEX_DATABASE_URL: "mem://",
+      TICKEX_DATA_DIR: dataDir,
+      TICKEX_DEMO: "true",
+    },
+  },
+});

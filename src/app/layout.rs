@@ -1,0 +1,56 @@
+use super::pages::LogoutButton;
+use super::session::use_session;
+use crate::domain::Role;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <header class="site-header">
+            <nav class="container nav" aria-label="Main">
+                <A href="/" attr:class="brand">
+                    <span class="brand-mark" aria-hidden="true">"◆"</span>
+                    "TickEx"
+                </A>
+                <ul class="nav-links">
+                    <li>
+                        <A href="/events">"Events"</A>
+                    </li>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match session.user().await {
+                                None => view! {
+                                    <li><A href="/login">"Sign in"</A></li>
+                                    <li><A href="/register" attr:class="nav-cta">"Register"</A></li>
+                                }.into_any(),
+                                Some(user) => view! {
+                                    {user.role.can_organize().then(|| view! {
+                                        <li><A href="/dashboard">"Dashboard"</A></li>
+                                    })}
+                                    {(user.role == Role::Admin).then(|| view! {
+                                        <li><A href="/admin/users">"Users"</A></li>
+                                    })}
+                                    <li><A href="/account">{user.name.clone()}</A></li>
+                                    <li><LogoutButton /></li>
+                                }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                </ul>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+pub fn Footer() -> impl IntoView {
+    view! {
+        <footer class="site-footer">
+            <div class="container footer-inner">
+                <p>"TickEx · open event ticketing"</p>
+            </div>
+        </footer>
+    }
+}

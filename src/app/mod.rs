@@ -1,0 +1,76 @@
+//! Pages and components. Knows `api` and `domain`; never the database or secrets.
+mod layout;
+mod pages;
+mod session;
+mod status;
+
+use layout::{Footer, Header};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+use pages::{
+    AccountPage, AdminUsersPage, DashboardPage, EventPage, HomePage, LoginPage, NotFoundPage,
+    RegisterPage,
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    status::set_page_csp();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="description" content="TickEx: tickets for events you will love." />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HashedStylesheet options=options.clone() id="leptos" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title formatter=|title: String| {
+            if title.is_empty() { "TickEx".to_owned() } else { format!("{title} · TickEx") }
+        } />
+        <Router>
+            <SessionProvider>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Header />
+            <main id="main" class="container">
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/events") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/events/:slug") view=EventPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <Footer />
+            </SessionProvider>
+        </Router>
+    }
+}
+
+/// Provides the session inside the router, where the current location is known.
+#[component]
+fn SessionProvider(children: Children) -> impl IntoView {
+    session::provide_session();
+    children()
+}

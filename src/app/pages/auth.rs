@@ -1,0 +1,226 @@
+use crate::api::auth::{
+    BecomeOrganizer, ChangePassword, LogIn, LogOut, RegisterUser, SignOutEverywhere,
+};
+use crate::app::session::use_session;
+use crate::domain::{NewPassword, Role};
+use crate::error::AppError;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+fn next_from_query() -> Signal<String> {
+    let query = use_query_map();
+    Signal::derive(move || query.read().get("next").unwrap_or_else(|| "/".to_owned()))
+}
+
+/// A labelled input with its error message right below it.
+#[component]
+fn Field(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(optional)] hint: &'static str,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let described = format!("{id}-message");
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=described.clone()
+            />
+            <p id=described class="field-message">
+                {move || error.get().unwrap_or_else(|| hint.to_owned())}
+            </p>
+        </div>
+    }
+}
+
+/// An action's last result, as `ServerAction::value()` hands it out.
+trait ActionResult: Get<Value = Option<Result<(), AppError>>> + Copy + Send + Sync + 'static {}
+impl<S> ActionResult for S where
+    S: Get<Value = Option<Result<(), AppError>>> + Copy + Send + Sync + 'static
+{
+}
+
+fn field_error(value: impl ActionResult, field: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        value
+            .get()
+            .and_then(|r| r.err())
+            .and_then(|e| e.message_for(field))
+    })
+}
+
+/// A form-level message for errors that do not belong to one field.
+fn form_error(value: impl ActionResult) -> impl IntoView {
+    move || {
+        value.get().and_then(|r| r.err()).and_then(|e| match e {
+            AppError::Fields(_) | AppError::EmailTaken => None,
+            other => {
+                Some(view! { <p class="notice notice-danger" role="alert">{other.to_string()}</p> })
+            }
+        })
+    }
+}
+
+/// Reloads who is signed in once a sign-in, sign-up or sign-out succeeded.
+fn refresh_session_on_success(value: impl ActionResult) {
+    let session = use_session();
+    Effect::new(move |_| {
+        if matches!(value.get(), Some(Ok(_))) {
+            session.refresh();
+        }
+    });
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = ServerAction::<LogIn>::new();
+    refresh_session_on_success(action.value());
+    let next = next_from_query();
+    view! {
+        <Title text="Sign in" />
+        <section class="panel auth-panel">
+            <h1>"Sign in"</h1>
+            <ActionForm action>
+                {form_error(action.value())}
+                <input type="hidden" name="next" value=next />
+                <Field label="Email" name="email" kind="email" autocomplete="email" error=Signal::derive(|| None::<String>) />
+                <Field label="Password" name="password" kind="password" autocomplete="current-password" error=Signal::derive(|| None::<String>) />
+                <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
+            </ActionForm>
+            <p class="muted">
+                "New to TickEx? "
+                <a href=move || format!("/register?next={}", urlencode(&next.get()))>"Create an account"</a>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let action = ServerAction::<RegisterUser>::new();
+    let value = action.value();
+    refresh_session_on_success(value);
+    let next = next_from_query();
+    let email_taken = move || matches!(value.get(), Some(Err(AppError::EmailTaken)));
+    view! {
+        <Title text="Create an account" />
+        <section class="panel auth-panel">
+            <h1>"Create your account"</h1>
+            <ActionForm action>
+                {form_error(value)}
+                <input type="hidden" name="next" value=next />
+                <Field label="Name" name="name" autocomplete="name" error=field_error(value, "name") />
+                <Field label="Email" name="email" kind="email" autocomplete="email" error=field_error(value, "email") />
+                <Show when=email_taken>
+                    <p class="notice">
+                        <a href=move || format!("/login?next={}", urlencode(&next.get()))>"Sign in instead"</a>
+                    </p>
+                </Show>
+                <Field
+                    label="Password"
+                    name="password"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint=NewPassword::HINT
+                    error=field_error(value, "password")
+                />
+                <label class="checkbox">
+                    <input type="checkbox" name="organizer" value="on" />
+                    "I want to sell tickets for my events"
+                </label>
+                <button type="submit" disabled=move || action.pending().get()>"Create account"</button>
+            </ActionForm>
+            <p class="muted">"Already have an account? " <a href="/login">"Sign in"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn LogoutButton() -> impl IntoView {
+    let action = ServerAction::<LogOut>::new();
+    refresh_session_on_success(action.value());
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <button type="submit" class="button-link">"Sign out"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let session = use_session();
+    let change = ServerAction::<ChangePassword>::new();
+    let everywhere = ServerAction::<SignOutEverywhere>::new();
+    let organizer = ServerAction::<BecomeOrganizer>::new();
+    let changed = move || matches!(change.value().get(), Some(Ok(())));
+    view! {
+        <Title text="Your account" />
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let Some(user) = session.user().await else {
+                    return view! { <super::SignInRequired /> }.into_any();
+                };
+                let is_customer = user.role == Role::Customer;
+                view! {
+                    <section class="panel">
+                        <h1>"Your account"</h1>
+                        <dl class="facts">
+                            <dt>"Name"</dt><dd>{user.name.clone()}</dd>
+                            <dt>"Email"</dt><dd>{user.email.clone()}</dd>
+                            <dt>"Role"</dt><dd>{user.role.as_str()}</dd>
+                        </dl>
+                        {is_customer.then(|| view! {
+                            <ActionForm action=organizer>
+                                <p>"Want to sell tickets for your own events?"</p>
+                                <button type="submit">"Become an organizer"</button>
+                            </ActionForm>
+                        })}
+                    </section>
+                    <section class="panel">
+                        <h2>"Change password"</h2>
+                        <ActionForm action=change>
+                            {form_error(change.value())}
+                            <Show when=changed>
+                                <p class="notice notice-success" role="status">"Password changed. Your other sessions were signed out."</p>
+                            </Show>
+                            <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(change.value(), "current_password") />
+                            <Field label="New password" name="new_password" kind="password" autocomplete="new-password" hint=NewPassword::HINT error=field_error(change.value(), "new_password") />
+                            <button type="submit">"Change password"</button>
+                        </ActionForm>
+                    </section>
+                    <section class="panel">
+                        <h2>"Sessions"</h2>
+                        <ActionForm action=everywhere>
+                            <p class="muted">"Signed in on a shared computer? End every session, this one included."</p>
+                            <button type="submit" class="button-secondary">"Sign out everywhere"</button>
+                        </ActionForm>
+                    </section>
+                }
+                .into_any()
+            })}
+        </Suspense>
+    }
+}
+
+pub(super) fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

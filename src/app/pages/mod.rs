@@ -1,0 +1,37 @@
+mod admin;
+mod auth;
+mod dashboard;
+mod event;
+mod guard;
+mod home;
+mod not_found;
+
+pub use admin::AdminUsersPage;
+pub use auth::{AccountPage, LoginPage, LogoutButton, RegisterPage};
+pub use dashboard::DashboardPage;
+pub use event::EventPage;
+pub use guard::SignInRequired;
+pub use home::HomePage;
+pub use not_found::NotFoundPage;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// How a page shows a failed load: the catalogue message, and the matching HTTP status.
+#[component]
+pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    super::status::set_status(error.status().as_u16());
+    if let AppError::NotFound(_) = error {
+        return view! { <NotFoundPage /> }.into_any();
+    }
+    view! {
+        <section class="panel error-panel" role="alert">
+            <h1>"Something went wrong"</h1>
+            <p>{error.to_string()}</p>
+            <p>
+                <a href="/">"Back to all events"</a>
+            </p>
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,155 @@
+//! The `tickex` binary: `serve` (default) runs the web app.
+#[cfg(feature = "ssr")]
+const HELP: &str = "\
+TickEx: open event ticketing
+
+Usage: tickex [COMMAND]
+
+Commands:
+  serve     Run the web app (the default). Settings come from Leptos.toml ([tickex])
+            and TICKEX_* environment variables; see the README for the list.
+  create-admin --email EMAIL
+            Create an admin account, or make an existing account an admin. The
+            password comes from TICKEX_ADMIN_PASSWORD or the first line of stdin,
+            never from the command line.
+  help      Show this text.
+
+Examples:
+  tickex                                   # http://127.0.0.1:3000, demo data
+  TICKEX_DATABASE_URL=mem:// tickex serve  # throwaway in-memory database
+";
+
+#[cfg(feature = "ssr")]
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    use std::process::ExitCode;
+    use tickex::server::{config::Settings, http, telemetry};
+
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None | Some("serve") => {}
+        Some("create-admin") => return cli::create_admin(&args[1..]).await,
+        Some("help" | "--help" | "-h") => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("tickex: unknown command '{other}'\n\n{HELP}");
+            return ExitCode::from(2);
+        }
+    }
+
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("tickex: configuration error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log);
+    let started = std::time::Instant::now();
+    let state = match http::prepare_state(settings).await {
+        Ok(state) => state,
+        Err(error) => {
+            tracing::error!("start-up failed: {error}");
+            eprintln!("tickex: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    let server = match http::start(state).await {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("tickex: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    tracing::info!(
+        address = %server.addr,
+        url = %server.state.settings.public_base_url,
+        ready_in_ms = started.elapsed().as_millis() as u64,
+        "TickEx is listening"
+    );
+    match server.wait().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("tickex: server error: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod cli {
+    use std::io::BufRead;
+    use std::process::ExitCode;
+    use tickex::domain::{Email, NewPassword};
+    use tickex::server::{config::Settings, db::Db, services::accounts};
+
+    pub async fn create_admin(args: &[String]) -> ExitCode {
+        let email = match args {
+            [flag, email] if flag == "--email" => email.clone(),
+            _ => {
+                eprintln!("usage: tickex create-admin --email EMAIL   (password from TICKEX_ADMIN_PASSWORD or stdin)");
+                return ExitCode::from(2);
+            }
+        };
+        let email = match Email::parse(&email) {
+            Ok(email) => email,
+            Err(message) => {
+                eprintln!("tickex: --email: {message}");
+                return ExitCode::from(2);
+            }
+        };
+        let password = match std::env::var("TICKEX_ADMIN_PASSWORD") {
+            Ok(password) if !password.is_empty() => password,
+            _ => {
+                let mut line = String::new();
+                if std::io::stdin().lock().read_line(&mut line).is_err() {
+                    eprintln!("tickex: could not read the password from stdin");
+                    return ExitCode::from(2);
+                }
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            }
+        };
+        let password = match NewPassword::parse(password) {
+            Ok(password) => password,
+            Err(message) => {
+                eprintln!("tickex: password: {message}");
+                return ExitCode::from(2);
+            }
+        };
+        let settings = match Settings::load() {
+            Ok(settings) => settings,
+            Err(error) => {
+                eprintln!("tickex: configuration error: {error}");
+                return ExitCode::from(2);
+            }
+        };
+        let db = match Db::connect(&settings).await {
+            Ok(db) => db,
+            Err(error) => {
+                eprintln!("tickex: TICKEX_DATABASE_URL: {error}");
+                return ExitCode::from(1);
+            }
+        };
+        if let Err(error) = db.apply_schema().await {
+            eprintln!("tickex: TICKEX_DATABASE_URL: {error}");
+            return ExitCode::from(1);
+        }
+        match accounts::create_admin(&db, email.clone(), password).await {
+            Ok(()) => {
+                println!("{email} is an admin");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("tickex: {error}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn main() {
+    // The browser bundle starts in `lib.rs::hydrate`; this binary needs `--features ssr`.
+}

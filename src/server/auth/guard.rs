@@ -1,0 +1,58 @@
+//! Who is calling: read inside server functions and server renders. Every server function
+//! that needs a user checks it here itself; a page guard is only a convenience.
+use super::session::{self, CurrentUser};
+use crate::error::AppError;
+use crate::server::state::AppState;
+use leptos::prelude::use_context;
+
+/// The signed-in user of the current request, if any.
+pub async fn current_user(state: &AppState) -> Result<Option<CurrentUser>, AppError> {
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return Ok(None);
+    };
+    let token = parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(session::token_from_cookies);
+    match token {
+        Some(token) => session::resolve(&state.db, &state.settings, token)
+            .await
+            .map_err(AppError::internal),
+        None => Ok(None),
+    }
+}
+
+pub async fn require_user(state: &AppState) -> Result<CurrentUser, AppError> {
+    current_user(state).await?.ok_or(AppError::Unauthenticated)
+}
+
+/// Organizers and admins only.
+pub async fn require_organizer(state: &AppState) -> Result<CurrentUser, AppError> {
+    let user = require_user(state).await?;
+    if user.role.can_organize() {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Sets or clears the session cookie on the response being built.
+pub fn set_session_cookie(state: &AppState, token: Option<&str>) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&session::cookie(&state.settings, token)),
+    ) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}
+
+pub async fn require_admin(state: &AppState) -> Result<CurrentUser, AppError> {
+    let user = require_user(state).await?;
+    if user.role == crate::domain::Role::Admin {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}

@@ -1,0 +1,383 @@
+//! Typed settings. Base values come from `Leptos.toml` (section `[tickex]`), then every
+//! `TICKEX_*` environment variable overrides its key. Secrets are read only from the
+//! environment and never printed.
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{setting}: {message}")]
+    Invalid { setting: String, message: String },
+    #[error("cannot read {path}: {message}")]
+    File { path: String, message: String },
+}
+
+impl ConfigError {
+    fn invalid(setting: &str, message: impl Into<String>) -> Self {
+        ConfigError::Invalid {
+            setting: setting.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Credentials for a SurrealDB server; only from the environment.
+#[derive(Clone)]
+pub struct DbCredentials {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for DbCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbCredentials")
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen_addr: SocketAddr,
+    pub public_base_url: String,
+    pub database_url: String,
+    pub db_namespace: String,
+    pub db_database: String,
+    pub db_credentials: Option<DbCredentials>,
+    pub data_dir: PathBuf,
+    pub site_root: PathBuf,
+    pub demo: bool,
+    pub log: String,
+    pub body_limit_bytes: usize,
+    /// A session ends after this long without a request...
+    pub session_idle_secs: i64,
+    /// ...and after this long in any case.
+    pub session_absolute_secs: i64,
+}
+
+/// The keys `Leptos.toml` may set, all optional so an override can come from anywhere.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen_addr: Option<String>,
+    public_base_url: Option<String>,
+    database_url: Option<String>,
+    db_namespace: Option<String>,
+    db_database: Option<String>,
+    data_dir: Option<String>,
+    site_root: Option<String>,
+    demo: Option<bool>,
+    log: Option<String>,
+    body_limit_bytes: Option<usize>,
+    session_idle_secs: Option<i64>,
+    session_absolute_secs: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FileRoot {
+    #[serde(default)]
+    tickex: FileSettings,
+}
+
+/// Where a raw value came from, so an error names the key the user actually wrote.
+struct Raw {
+    setting: String,
+    value: String,
+}
+
+impl Settings {
+    /// Reads `Leptos.toml` (or the file in `TICKEX_CONFIG`) and the process environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let path = std::env::var("TICKEX_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Self::from_sources(Path::new(&path), &env)
+    }
+
+    pub fn from_sources(path: &Path, env: &[(String, String)]) -> Result<Self, ConfigError> {
+        let file = match std::fs::read_to_string(path) {
+            Ok(text) => {
+                toml::from_str::<FileRoot>(&text)
+                    .map_err(|e| ConfigError::File {
+                        path: path.display().to_string(),
+                        message: e.message().to_owned(),
+                    })?
+                    .tickex
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileSettings::default(),
+            Err(e) => {
+                return Err(ConfigError::File {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })
+            }
+        };
+        let lookup = |key: &str, from_file: Option<String>| -> Option<Raw> {
+            let env_key = format!("TICKEX_{}", key.to_ascii_uppercase());
+            if let Some((_, value)) = env.iter().find(|(k, _)| *k == env_key) {
+                return Some(Raw {
+                    setting: env_key,
+                    value: value.clone(),
+                });
+            }
+            from_file.map(|value| Raw {
+                setting: format!("{key} in {}", path.display()),
+                value,
+            })
+        };
+        let secret = |key: &str| {
+            env.iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+                .filter(|v| !v.is_empty())
+        };
+
+        let listen_addr = lookup("listen_addr", file.listen_addr)
+            .map(|raw| {
+                raw.value.parse::<SocketAddr>().map_err(|_| {
+                    ConfigError::invalid(
+                        &raw.setting,
+                        format!("'{}' is not an address like 127.0.0.1:3000", raw.value),
+                    )
+                })
+            })
+            .transpose()?
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
+
+        let public_base_url = match lookup("public_base_url", file.public_base_url) {
+            Some(raw) => parse_base_url(&raw)?,
+            None => format!("http://{listen_addr}"),
+        };
+
+        let data_dir = PathBuf::from(
+            lookup("data_dir", file.data_dir)
+                .map(|raw| raw.value)
+                .unwrap_or_else(|| "data".into()),
+        );
+        let database_url = match lookup("database_url", file.database_url) {
+            Some(raw) => parse_database_url(&raw)?,
+            None => format!("surrealkv://{}", data_dir.join("tickex.db").display()),
+        };
+        let demo = lookup("demo", file.demo.map(|b| b.to_string()))
+            .map(|raw| parse_bool(&raw))
+            .transpose()?
+            .unwrap_or(true);
+        let body_limit_bytes = lookup(
+            "body_limit_bytes",
+            file.body_limit_bytes.map(|n| n.to_string()),
+        )
+        .map(|raw| {
+            raw.value
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n >= 1024)
+                .ok_or_else(|| {
+                    ConfigError::invalid(&raw.setting, "expected a number of bytes, at least 1024")
+                })
+        })
+        .transpose()?
+        .unwrap_or(12 * 1024 * 1024);
+
+        let seconds = |key: &str, from_file: Option<i64>, default: i64| {
+            lookup(key, from_file.map(|n| n.to_string()))
+                .map(|raw| {
+                    raw.value
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|n| (60..=31_536_000).contains(n))
+                        .ok_or_else(|| {
+                            ConfigError::invalid(
+                                &raw.setting,
+                                "expected seconds between 60 and 31536000",
+                            )
+                        })
+                })
+                .transpose()
+                .map(|v| v.unwrap_or(default))
+        };
+        let session_idle_secs = seconds("session_idle_secs", file.session_idle_secs, 7 * 86_400)?;
+        let session_absolute_secs = seconds(
+            "session_absolute_secs",
+            file.session_absolute_secs,
+            30 * 86_400,
+        )?;
+
+        let db_credentials = match (secret("TICKEX_DB_USER"), secret("TICKEX_DB_PASSWORD")) {
+            (Some(username), Some(password)) => Some(DbCredentials { username, password }),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(ConfigError::invalid(
+                    "TICKEX_DB_PASSWORD",
+                    "is required when TICKEX_DB_USER is set",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::invalid(
+                    "TICKEX_DB_USER",
+                    "is required when TICKEX_DB_PASSWORD is set",
+                ))
+            }
+        };
+
+        Ok(Settings {
+            listen_addr,
+            public_base_url,
+            database_url,
+            db_namespace: lookup("db_namespace", file.db_namespace)
+                .map(|r| r.value)
+                .unwrap_or_else(|| "tickex".into()),
+            db_database: lookup("db_database", file.db_database)
+                .map(|r| r.value)
+                .unwrap_or_else(|| "main".into()),
+            db_credentials,
+            data_dir,
+            site_root: PathBuf::from(
+                lookup("site_root", file.site_root)
+                    .map(|r| r.value)
+                    .unwrap_or_else(|| "target/site".into()),
+            ),
+            demo,
+            log: lookup("log", file.log)
+                .map(|r| r.value)
+                .unwrap_or_else(|| "info,tickex=info,surrealdb=warn,surrealdb_core=warn".into()),
+            body_limit_bytes,
+            session_idle_secs,
+            session_absolute_secs,
+        })
+    }
+
+    /// Settings for tests and tools: an in-memory database, no demo data, any free port.
+    pub fn for_tests() -> Self {
+        Settings {
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            public_base_url: "http://127.0.0.1".into(),
+            database_url: "mem://".into(),
+            db_namespace: "tickex".into(),
+            db_database: "test".into(),
+            db_credentials: None,
+            data_dir: std::env::temp_dir().join("tickex-test-data"),
+            site_root: PathBuf::from("target/site"),
+            demo: false,
+            log: "warn".into(),
+            body_limit_bytes: 12 * 1024 * 1024,
+            session_idle_secs: 7 * 86_400,
+            session_absolute_secs: 30 * 86_400,
+        }
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.public_base_url.starts_with("https://")
+    }
+}
+
+fn parse_base_url(raw: &Raw) -> Result<String, ConfigError> {
+    let value = raw.value.trim().trim_end_matches('/');
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
+            Ok(value.to_owned())
+        }
+        _ => Err(ConfigError::invalid(
+            &raw.setting,
+            format!(
+                "'{}' is not a URL like https://tickets.example.com",
+                raw.value
+            ),
+        )),
+    }
+}
+
+fn parse_database_url(raw: &Raw) -> Result<String, ConfigError> {
+    const SCHEMES: [&str; 5] = ["surrealkv://", "mem://", "memory", "ws://", "wss://"];
+    let value = raw.value.trim();
+    if SCHEMES.iter().any(|s| value.starts_with(s)) {
+        Ok(value.to_owned())
+    } else {
+        Err(ConfigError::invalid(
+            &raw.setting,
+            format!("'{value}' is not supported; use surrealkv://path, mem://, or ws://host:port"),
+        ))
+    }
+}
+
+fn parse_bool(raw: &Raw) -> Result<bool, ConfigError> {
+    match raw.value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        other => Err(ConfigError::invalid(
+            &raw.setting,
+            format!("'{other}' is not true or false"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn load(toml: &str, pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Leptos.toml");
+        std::fs::write(&path, toml).unwrap();
+        Settings::from_sources(&path, &env(pairs))
+    }
+
+    #[test]
+    fn defaults_without_file_or_env() {
+        let s = Settings::from_sources(Path::new("/nonexistent/Leptos.toml"), &[]).unwrap();
+        assert_eq!(s.listen_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.database_url, "surrealkv://data/tickex.db");
+        assert_eq!(s.public_base_url, "http://127.0.0.1:3000");
+        assert!(s.demo);
+        assert!(s.db_credentials.is_none());
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let s = load(
+            "[tickex]\nlisten_addr = \"0.0.0.0:8080\"\ndemo = true\n",
+            &[("TICKEX_DEMO", "false"), ("TICKEX_DATA_DIR", "/srv/tickex")],
+        )
+        .unwrap();
+        assert_eq!(s.listen_addr.port(), 8080);
+        assert!(!s.demo);
+        assert_eq!(s.database_url, "surrealkv:///srv/tickex/tickex.db");
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let err = load("", &[("TICKEX_LISTEN_ADDR", "localhost")]).unwrap_err();
+        assert!(err.to_string().starts_with("TICKEX_LISTEN_ADDR:"), "{err}");
+        let err = load("", &[("TICKEX_DATABASE_URL", "postgres://x")]).unwrap_err();
+        assert!(err.to_string().starts_with("TICKEX_DATABASE_URL:"), "{err}");
+        let err = load("", &[("TICKEX_DEMO", "maybe")]).unwrap_err();
+        assert!(err.to_string().starts_with("TICKEX_DEMO:"), "{err}");
+        let err = load("[tickex]\nlisten_adr = \"x\"\n", &[]).unwrap_err();
+        assert!(err.to_string().contains("listen_adr"), "{err}");
+    }
+
+    #[test]
+    fn credentials_come_in_pairs_and_are_never_printed() {
+        let err = load("", &[("TICKEX_DB_USER", "root")]).unwrap_err();
+        assert!(err.to_string().starts_with("TICKEX_DB_PASSWORD"));
+        let s = load(
+            "",
+            &[
+                ("TICKEX_DB_USER", "root"),
+                ("TICKEX_DB_PASSWORD", "hunter2"),
+            ],
+        )
+        .unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,232 @@
+//! The axum application: leptos pages and server functions, static files, health probes,
+//! and the layers every response goes through.
+use crate::app::{shell, App};
+use crate::server::config::Settings;
+use crate::server::db::{Db, DbError};
+use crate::server::services::demo;
+use crate::server::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("TICKEX_DATABASE_URL: {0}")]
+    Database(DbError),
+    #[error("TICKEX_DATA_DIR: {0}")]
+    DataDir(String),
+    #[error("TICKEX_LISTEN_ADDR: cannot listen on {addr}: {message}")]
+    Listen { addr: SocketAddr, message: String },
+}
+
+/// Leptos settings derived from ours. Asset file names carry a content hash when
+/// cargo-leptos wrote `hash.txt` next to the binary (release builds).
+pub fn leptos_options(settings: &Settings) -> LeptosOptions {
+    let hash_files = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file()))
+        .unwrap_or(false);
+    LeptosOptions::builder()
+        .output_name("tickex")
+        .site_root(settings.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.listen_addr)
+        .hash_files(hash_files)
+        .build()
+}
+
+fn ensure_data_dir(settings: &Settings) -> Result<(), StartError> {
+    let dir = &settings.data_dir;
+    let fail =
+        |e: std::io::Error| StartError::DataDir(format!("{} is not writable: {e}", dir.display()));
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(".write-test");
+    std::fs::write(&probe, b"ok").map_err(fail)?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// Connects, applies the schema, seeds demo data when asked: everything before listening.
+pub async fn prepare_state(settings: Settings) -> Result<AppState, StartError> {
+    ensure_data_dir(&settings)?;
+    let db = Db::connect(&settings).await.map_err(StartError::Database)?;
+    db.apply_schema().await.map_err(StartError::Database)?;
+    if settings.demo {
+        demo::seed(&db, chrono::Utc::now())
+            .await
+            .map_err(StartError::Database)?;
+    }
+    Ok(AppState {
+        db,
+        leptos_options: leptos_options(&settings),
+        settings: Arc::new(settings),
+    })
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let pkg_dir = state.settings.site_root.join("pkg");
+    // Hashed names change with the content, so they may be cached forever.
+    let pkg_cache = if state.leptos_options.hash_files {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let pkg = Router::new()
+        .fallback_service(
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(pkg_cache),
+        ));
+    let fallback_state = state.clone();
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .nest("/pkg", pkg)
+        .leptos_routes_with_context(&state, routes, leptos::nonce::provide_nonce, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            move || {
+                provide_context(fallback_state.clone());
+                leptos::nonce::provide_nonce();
+            },
+            shell,
+        ))
+        .layer(middleware::from_fn(security_headers))
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(state.settings.body_limit_bytes))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    if state.db.is_ready().await {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database not answering").into_response()
+    }
+}
+
+/// Headers on every response. Pages set their own CSP with a per-response nonce (see
+/// `app::shell`); anything else gets a CSP that allows nothing.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'",
+        ));
+    response
+}
+
+/// A started server: its address and a way to stop it.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Binds the listener and serves until `stop` (tests) or a signal (`serve`).
+pub async fn start(state: AppState) -> Result<RunningServer, StartError> {
+    let addr = state.settings.listen_addr;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| StartError::Listen {
+            addr,
+            message: e.to_string(),
+        })?;
+    let addr = listener.local_addr().map_err(|e| StartError::Listen {
+        addr,
+        message: e.to_string(),
+    })?;
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = router(state.clone());
+    // Without TCP_NODELAY small responses on keep-alive connections wait ~40 ms (Nagle).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    _ = stopped => {},
+                    _ = shutdown_signal() => {},
+                }
+            })
+            .await
+    });
+    Ok(RunningServer {
+        addr,
+        state,
+        shutdown,
+        task,
+    })
+}
+
+impl RunningServer {
+    /// Waits until the server ends (after SIGTERM/SIGINT).
+    pub async fn wait(self) -> std::io::Result<()> {
+        let _keep_open = self.shutdown;
+        self.task.await.unwrap_or(Ok(()))
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

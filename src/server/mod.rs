@@ -1,0 +1,8 @@
+//! Everything that only exists on the server: configuration, database, services, HTTP.
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod services;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,4 @@
+//! The business rules. Handlers and server functions stay thin and call these.
+pub mod accounts;
+pub mod catalog;
+pub mod demo;

@@ -1,0 +1,12 @@
+use tracing_subscriber::EnvFilter;
+
+/// Structured logs to stderr; `RUST_LOG` wins over the `log` setting.
+pub fn init(default_filter: &str) {
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(default_filter))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
