@@ -3,7 +3,7 @@ mod common;
 use common::{app_error, spawn_app, spawn_with, test_settings, TestApp, Visitor};
 use tickex::api::admin::{SearchUsers, SetUserRole};
 use tickex::api::auth::{
-    BecomeOrganizer, ChangePassword, GetCurrentUser, LogIn, LogOut, RegisterUser, SignOutEverywhere,
+    BecomeOrganizer, ChangePassword, LogIn, LogOut, RegisterUser, SignOutEverywhere,
 };
 use tickex::api::dashboard::ListMyEvents;
 use tickex::domain::{Email, NewPassword, Role};
@@ -42,12 +42,6 @@ async fn register<'a>(app: &'a TestApp, email: &str, organizer: bool) -> Visitor
     visitor
 }
 
-async fn me(visitor: &mut Visitor<'_>) -> Option<tickex::domain::UserView> {
-    let response = visitor.call::<GetCurrentUser>(&[]).await;
-    assert!(response.status().is_success());
-    serde_json::from_str(&response.text().await.unwrap()).unwrap()
-}
-
 #[tokio::test]
 async fn registering_signs_in_with_a_safe_cookie_and_hashes_the_password() {
     let app = spawn_app().await;
@@ -69,7 +63,7 @@ async fn registering_signs_in_with_a_safe_cookie_and_hashes_the_password() {
     }
     assert!(!set_cookie.contains("Secure"), "http base URL");
 
-    let user = me(&mut visitor).await.expect("signed in");
+    let user = visitor.me().await.expect("signed in");
     assert_eq!(user.name, "Ada Lovelace");
     assert_eq!(user.email, email.to_lowercase(), "stored normalised");
     assert_eq!(user.role, Role::Customer);
@@ -152,7 +146,7 @@ async fn admin_role_is_never_self_assignable() {
             ("role", "admin"),
         ])
         .await;
-    let user = me(&mut visitor).await.unwrap();
+    let user = visitor.me().await.unwrap();
     assert_eq!(user.role, Role::Customer);
     app.stop().await;
 }
@@ -198,21 +192,18 @@ async fn login_rotates_the_session_and_logout_ends_it_on_the_server() {
     assert_eq!(response.headers()["location"], "/account");
     let second_cookie = second.cookie.clone().unwrap();
     assert_ne!(second_cookie, first_cookie, "a new session id at login");
-    assert!(me(&mut second).await.is_some());
+    assert!(second.me().await.is_some());
 
     let mut stale = app.visitor();
     stale.cookie = Some(first_cookie);
-    assert!(me(&mut stale).await.is_none(), "the replaced session ended");
+    assert!(stale.me().await.is_none(), "the replaced session ended");
 
     let kept = second_cookie.clone();
     second.call::<LogOut>(&[]).await;
     assert!(second.cookie.is_none(), "cookie cleared");
     let mut replay = app.visitor();
     replay.cookie = Some(kept);
-    assert!(
-        me(&mut replay).await.is_none(),
-        "session deleted server-side"
-    );
+    assert!(replay.me().await.is_none(), "session deleted server-side");
     app.stop().await;
 }
 
@@ -282,7 +273,7 @@ async fn change_password_needs_the_current_one_and_ends_other_sessions() {
     elsewhere
         .call::<LogIn>(&[("email", &email), ("password", "correct horse battery")])
         .await;
-    assert!(me(&mut elsewhere).await.is_some());
+    assert!(elsewhere.me().await.is_some());
 
     let error = app_error(
         here.call::<ChangePassword>(&[
@@ -301,8 +292,8 @@ async fn change_password_needs_the_current_one_and_ends_other_sessions() {
         ])
         .await;
     assert!(response.status().is_success());
-    assert!(me(&mut here).await.is_some(), "this session stays");
-    assert!(me(&mut elsewhere).await.is_none(), "other sessions end");
+    assert!(here.me().await.is_some(), "this session stays");
+    assert!(elsewhere.me().await.is_none(), "other sessions end");
 
     let mut fresh = app.visitor();
     let ok = fresh
@@ -322,11 +313,11 @@ async fn sign_out_everywhere_and_become_organizer() {
         .await;
 
     one.call::<BecomeOrganizer>(&[]).await;
-    assert_eq!(me(&mut two).await.unwrap().role, Role::Organizer);
+    assert_eq!(two.me().await.unwrap().role, Role::Organizer);
 
     one.call::<SignOutEverywhere>(&[]).await;
-    assert!(me(&mut one).await.is_none());
-    assert!(me(&mut two).await.is_none());
+    assert!(one.me().await.is_none());
+    assert!(two.me().await.is_none());
     app.stop().await;
 }
 
@@ -336,7 +327,7 @@ async fn idle_sessions_expire() {
     settings.session_idle_secs = 60;
     let app = spawn_with(settings).await;
     let mut visitor = register(&app, &unique_email("idle"), false).await;
-    assert!(me(&mut visitor).await.is_some());
+    assert!(visitor.me().await.is_some());
     app.server
         .state
         .db
@@ -346,7 +337,7 @@ async fn idle_sessions_expire() {
         )
         .await
         .unwrap();
-    assert!(me(&mut visitor).await.is_none());
+    assert!(visitor.me().await.is_none());
     app.stop().await;
 }
 
@@ -387,7 +378,7 @@ async fn admins_search_users_and_change_roles() {
             ("password", "correct horse battery"),
         ])
         .await;
-    assert_eq!(me(&mut target_visitor).await.unwrap().role, Role::Organizer);
+    assert_eq!(target_visitor.me().await.unwrap().role, Role::Organizer);
 
     let html = admin.get("/admin/users").await.text().await.unwrap();
     assert!(html.contains(&target_email));

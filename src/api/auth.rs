@@ -28,6 +28,13 @@ pub async fn get_current_user() -> Result<Option<UserView>, AppError> {
     }))
 }
 
+/// Whether "Continue with Google" is offered (a client id and secret are configured).
+#[server]
+pub async fn google_sign_in_enabled() -> Result<bool, AppError> {
+    let state = crate::server::state::use_app_state()?;
+    Ok(state.settings.google.is_some())
+}
+
 #[server]
 pub async fn register_user(
     name: String,

@@ -38,6 +38,24 @@ impl std::fmt::Debug for DbCredentials {
     }
 }
 
+/// Google's client credentials and issuer; present only when configured.
+#[derive(Clone)]
+pub struct GoogleSettings {
+    pub client_id: String,
+    pub client_secret: String,
+    pub issuer_url: String,
+}
+
+impl std::fmt::Debug for GoogleSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GoogleSettings")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("issuer_url", &self.issuer_url)
+            .finish()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen_addr: SocketAddr,
@@ -55,6 +73,8 @@ pub struct Settings {
     pub session_idle_secs: i64,
     /// ...and after this long in any case.
     pub session_absolute_secs: i64,
+    /// Google sign-in, when its client id and secret are set.
+    pub google: Option<GoogleSettings>,
 }
 
 /// The keys `Leptos.toml` may set, all optional so an override can come from anywhere.
@@ -73,6 +93,7 @@ struct FileSettings {
     body_limit_bytes: Option<usize>,
     session_idle_secs: Option<i64>,
     session_absolute_secs: Option<i64>,
+    google_issuer_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -220,6 +241,33 @@ impl Settings {
             }
         };
 
+        let google = match (
+            secret("TICKEX_GOOGLE_CLIENT_ID"),
+            secret("TICKEX_GOOGLE_CLIENT_SECRET"),
+        ) {
+            (Some(client_id), Some(client_secret)) => Some(GoogleSettings {
+                client_id,
+                client_secret,
+                issuer_url: match lookup("google_issuer_url", file.google_issuer_url) {
+                    Some(raw) => parse_base_url(&raw)?,
+                    None => "https://accounts.google.com".into(),
+                },
+            }),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(ConfigError::invalid(
+                    "TICKEX_GOOGLE_CLIENT_SECRET",
+                    "is required when TICKEX_GOOGLE_CLIENT_ID is set",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::invalid(
+                    "TICKEX_GOOGLE_CLIENT_ID",
+                    "is required when TICKEX_GOOGLE_CLIENT_SECRET is set",
+                ))
+            }
+        };
+
         Ok(Settings {
             listen_addr,
             public_base_url,
@@ -244,6 +292,7 @@ impl Settings {
             body_limit_bytes,
             session_idle_secs,
             session_absolute_secs,
+            google,
         })
     }
 
@@ -263,6 +312,7 @@ impl Settings {
             body_limit_bytes: 12 * 1024 * 1024,
             session_idle_secs: 7 * 86_400,
             session_absolute_secs: 30 * 86_400,
+            google: None,
         }
     }
 

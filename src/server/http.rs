@@ -1,6 +1,7 @@
 //! The axum application: leptos pages and server functions, static files, health probes,
 //! and the layers every response goes through.
 use crate::app::{shell, App};
+use crate::server::auth::google;
 use crate::server::config::Settings;
 use crate::server::db::{Db, DbError};
 use crate::server::services::demo;
@@ -100,6 +101,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route(google::START_PATH, get(google::start))
+        .route(google::CALLBACK_PATH, get(google::callback))
         .nest("/pkg", pkg)
         .leptos_routes_with_context(&state, routes, leptos::nonce::provide_nonce, {
             let options = state.leptos_options.clone();

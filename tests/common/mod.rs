@@ -121,6 +121,15 @@ impl Visitor<'_> {
     }
 }
 
+impl Visitor<'_> {
+    /// Who the app thinks this visitor is.
+    pub async fn me(&mut self) -> Option<tickex::domain::UserView> {
+        let response = self.call::<tickex::api::auth::GetCurrentUser>(&[]).await;
+        assert!(response.status().is_success());
+        serde_json::from_str(&response.text().await.unwrap()).unwrap()
+    }
+}
+
 /// The `AppError` a failed server function call returned.
 pub async fn app_error(response: reqwest::Response) -> tickex::error::AppError {
     assert!(

@@ -1,5 +1,6 @@
 use crate::api::auth::{
-    BecomeOrganizer, ChangePassword, LogIn, LogOut, RegisterUser, SignOutEverywhere,
+    google_sign_in_enabled, BecomeOrganizer, ChangePassword, LogIn, LogOut, RegisterUser,
+    SignOutEverywhere,
 };
 use crate::app::session::use_session;
 use crate::domain::{NewPassword, Role};
@@ -83,15 +84,48 @@ fn refresh_session_on_success(value: impl ActionResult) {
     });
 }
 
+/// "Continue with Google", shown only when Google sign-in is configured. A plain link
+/// (`rel="external"`): the flow leaves the app.
+#[component]
+fn GoogleButton(next: Signal<String>) -> impl IntoView {
+    let enabled = Resource::new(|| (), |_| google_sign_in_enabled());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                matches!(enabled.await, Ok(true))
+                    .then(|| {
+                        view! {
+                            <a
+                                class="button button-secondary button-block"
+                                rel="external"
+                                href=move || format!("/auth/google/start?next={}", urlencode(&next.get()))
+                            >
+                                "Continue with Google"
+                            </a>
+                            <p class="divider"><span>"or"</span></p>
+                        }
+                    })
+            })}
+        </Suspense>
+    }
+}
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<LogIn>::new();
     refresh_session_on_success(action.value());
     let next = next_from_query();
+    let query = use_query_map();
     view! {
         <Title text="Sign in" />
         <section class="panel auth-panel">
             <h1>"Sign in"</h1>
+            {move || (query.read().get("error").as_deref() == Some("google")).then(|| view! {
+                <p class="notice notice-danger" role="alert">
+                    "Signing in with Google did not complete. Please try again."
+                </p>
+            })}
+            <GoogleButton next />
             <ActionForm action>
                 {form_error(action.value())}
                 <input type="hidden" name="next" value=next />
@@ -118,6 +152,7 @@ pub fn RegisterPage() -> impl IntoView {
         <Title text="Create an account" />
         <section class="panel auth-panel">
             <h1>"Create your account"</h1>
+            <GoogleButton next />
             <ActionForm action>
                 {form_error(value)}
                 <input type="hidden" name="next" value=next />

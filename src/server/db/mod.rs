@@ -55,6 +55,7 @@ const SCHEMA: &[(&str, &str)] = &[
     ("001_accounts", include_str!("schema/001_accounts.surql")),
     ("002_events", include_str!("schema/002_events.surql")),
     ("003_sessions", include_str!("schema/003_sessions.surql")),
+    ("004_google", include_str!("schema/004_google.surql")),
 ];
 
 const MAX_ATTEMPTS: u32 = 8;

@@ -120,3 +120,27 @@ impl UserRepo<'_> {
         response.take(0).map_err(DbError::from_surreal)
     }
 }
+
+impl UserRepo<'_> {
+    pub async fn find_by_google_sub(&self, subject: &str) -> Result<Option<String>, DbError> {
+        let mut response = self
+            .0
+            .execute(
+                "SELECT VALUE record::id(id) FROM user WHERE google_sub = $sub LIMIT 1",
+                vars![("sub", subject.to_owned())],
+            )
+            .await?;
+        let mut ids: Vec<String> = response.take(0).map_err(DbError::from_surreal)?;
+        Ok(ids.pop())
+    }
+
+    pub async fn link_google(&self, user_id: &str, subject: &str) -> Result<(), DbError> {
+        self.0
+            .execute(
+                "UPDATE type::record('user', $id) SET google_sub = $sub, updated_at = time::now()",
+                vars![("id", user_id.to_owned()), ("sub", subject.to_owned())],
+            )
+            .await?;
+        Ok(())
+    }
+}
