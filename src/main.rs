@@ -69,7 +69,8 @@ async fn main() -> std::process::ExitCode {
         ready_in_ms = started.elapsed().as_millis() as u64,
         "TickEx is listening"
     );
-    match server.wait().await {
+    http::shutdown_signal().await;
+    match server.stop().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("tickex: server error: {error}");

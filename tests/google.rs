@@ -1,6 +1,9 @@
 //! Google sign-in against a local OpenID Connect double that signs real RS256 ID tokens.
 mod common;
 
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use common::{spawn_with, test_settings, TestApp, Visitor};
@@ -9,26 +12,89 @@ use rsa::pkcs1v15::SigningKey;
 use rsa::signature::{SignatureEncoding, Signer};
 use rsa::traits::PublicKeyParts;
 use rsa::RsaPrivateKey;
-use serde_json::json;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
 use tickex::api::auth::RegisterUser;
 use tickex::server::config::GoogleSettings;
-use wiremock::matchers::{body_string_contains, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const CLIENT_ID: &str = "tickex-test-client";
 
+/// A local OpenID provider: discovery, JWKS and a token endpoint that answers with the
+/// ID token the test prepared, but only for the expected code and a PKCE verifier.
 struct Provider {
-    server: MockServer,
+    issuer: String,
     key: RsaPrivateKey,
+    next_id_token: Arc<Mutex<Option<String>>>,
+}
+
+#[derive(Clone)]
+struct ProviderState {
+    issuer: String,
+    jwks: Value,
+    next_id_token: Arc<Mutex<Option<String>>>,
+}
+
+async fn discovery(State(state): State<ProviderState>) -> Json<Value> {
+    let issuer = &state.issuer;
+    Json(json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/auth"),
+        "token_endpoint": format!("{issuer}/token"),
+        "jwks_uri": format!("{issuer}/jwks"),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }))
+}
+
+async fn token(
+    State(state): State<ProviderState>,
+    body: String,
+) -> Result<Json<Value>, axum::http::StatusCode> {
+    if !body.contains("code=the-code") || !body.contains("code_verifier=") {
+        return Err(axum::http::StatusCode::BAD_REQUEST);
+    }
+    let id_token = state.next_id_token.lock().unwrap().take();
+    let id_token = id_token.ok_or(axum::http::StatusCode::BAD_REQUEST)?;
+    Ok(Json(json!({
+        "access_token": "access", "token_type": "Bearer", "expires_in": 3600,
+        "id_token": id_token,
+    })))
 }
 
 impl Provider {
     async fn start() -> Self {
-        let server = MockServer::start().await;
         let key = RsaPrivateKey::from_pkcs1_pem(include_str!("fixtures/oidc-test-key.pem"))
             .expect("test key");
-        mount_discovery(&server, &key).await;
-        Provider { server, key }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let public = key.to_public_key();
+        let next_id_token = Arc::new(Mutex::new(None));
+        let state = ProviderState {
+            issuer: issuer.clone(),
+            jwks: json!({
+                "keys": [{
+                    "kty": "RSA", "use": "sig", "alg": "RS256", "kid": "test-key",
+                    "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
+                    "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
+                }]
+            }),
+            next_id_token: next_id_token.clone(),
+        };
+        let app = Router::new()
+            .route("/.well-known/openid-configuration", get(discovery))
+            .route(
+                "/jwks",
+                get(|State(s): State<ProviderState>| async move { Json(s.jwks) }),
+            )
+            .route("/token", post(token))
+            .with_state(state);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Provider {
+            issuer,
+            key,
+            next_id_token,
+        }
     }
 
     fn settings(&self) -> tickex::server::config::Settings {
@@ -36,12 +102,12 @@ impl Provider {
         settings.google = Some(GoogleSettings {
             client_id: CLIENT_ID.into(),
             client_secret: "test-secret".into(),
-            issuer_url: self.server.uri(),
+            issuer_url: self.issuer.clone(),
         });
         settings
     }
 
-    fn id_token(&self, key: &RsaPrivateKey, claims: serde_json::Value) -> String {
+    fn id_token(&self, key: &RsaPrivateKey, claims: Value) -> String {
         let header = URL_SAFE_NO_PAD
             .encode(json!({"alg": "RS256", "kid": "test-key", "typ": "JWT"}).to_string());
         let body = URL_SAFE_NO_PAD.encode(claims.to_string());
@@ -53,60 +119,19 @@ impl Provider {
         )
     }
 
-    fn claims(&self, nonce: &str, sub: &str, email: &str, verified: bool) -> serde_json::Value {
+    fn claims(&self, nonce: &str, sub: &str, email: &str, verified: bool) -> Value {
         let now = chrono::Utc::now().timestamp();
         json!({
-            "iss": self.server.uri(), "aud": CLIENT_ID, "sub": sub, "email": email,
+            "iss": self.issuer, "aud": CLIENT_ID, "sub": sub, "email": email,
             "email_verified": verified, "name": "Grace Hopper", "nonce": nonce,
             "iat": now, "exp": now + 600,
         })
     }
 
-    /// Answers the next code exchange (which must carry the PKCE verifier) with `id_token`.
+    /// The ID token the next code exchange answers with.
     async fn answer_token(&self, id_token: String) {
-        self.server.reset().await;
-        mount_discovery(&self.server, &self.key).await;
-        Mock::given(method("POST"))
-            .and(path("/token"))
-            .and(body_string_contains("code_verifier="))
-            .and(body_string_contains("code=the-code"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "access_token": "access", "token_type": "Bearer", "expires_in": 3600,
-                "id_token": id_token,
-            })))
-            .mount(&self.server)
-            .await;
+        *self.next_id_token.lock().unwrap() = Some(id_token);
     }
-}
-
-/// The discovery document and the JWKS with the provider's public key.
-async fn mount_discovery(server: &MockServer, key: &RsaPrivateKey) {
-    let issuer = server.uri();
-    Mock::given(method("GET"))
-        .and(path("/.well-known/openid-configuration"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "issuer": issuer,
-            "authorization_endpoint": format!("{issuer}/auth"),
-            "token_endpoint": format!("{issuer}/token"),
-            "jwks_uri": format!("{issuer}/jwks"),
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-        })))
-        .mount(server)
-        .await;
-    let public = key.to_public_key();
-    Mock::given(method("GET"))
-        .and(path("/jwks"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "keys": [{
-                "kty": "RSA", "use": "sig", "alg": "RS256", "kid": "test-key",
-                "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
-                "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
-            }]
-        })))
-        .mount(server)
-        .await;
 }
 
 /// Follows `/auth/google/start` and returns the `state` and `nonce` sent to the provider.
@@ -148,7 +173,7 @@ async fn callback<'a>(app: &'a TestApp, state: &str) -> (reqwest::Response, Visi
     (response, visitor)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_google_sign_in_creates_a_customer_and_returns_to_next() {
     let provider = Provider::start().await;
     let app = spawn_with(provider.settings()).await;
@@ -176,7 +201,7 @@ async fn first_google_sign_in_creates_a_customer_and_returns_to_next() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_verified_google_email_signs_into_the_existing_account() {
     let provider = Provider::start().await;
     let app = spawn_with(provider.settings()).await;
@@ -204,7 +229,7 @@ async fn a_verified_google_email_signs_into_the_existing_account() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_or_unverified_tokens_are_refused() {
     let provider = Provider::start().await;
     let app = spawn_with(provider.settings()).await;
@@ -247,7 +272,7 @@ async fn forged_or_unverified_tokens_are_refused() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_google_button_is_hidden_when_not_configured() {
     let app = common::spawn_app().await;
     let login = app.get("/login").await.text().await.unwrap();

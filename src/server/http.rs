@@ -164,13 +164,14 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    pub async fn stop(self) {
+    /// Stops accepting, lets requests in flight finish, and returns how serving ended.
+    pub async fn stop(self) -> std::io::Result<()> {
         let _ = self.shutdown.send(());
-        let _ = self.task.await;
+        self.task.await.unwrap_or(Ok(()))
     }
 }
 
-/// Binds the listener and serves until `stop` (tests) or a signal (`serve`).
+/// Binds the listener and serves until `stop`.
 pub async fn start(state: AppState) -> Result<RunningServer, StartError> {
     let addr = state.settings.listen_addr;
     let listener = TcpListener::bind(addr)
@@ -192,10 +193,7 @@ pub async fn start(state: AppState) -> Result<RunningServer, StartError> {
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
-                tokio::select! {
-                    _ = stopped => {},
-                    _ = shutdown_signal() => {},
-                }
+                let _ = stopped.await;
             })
             .await
     });
@@ -207,15 +205,9 @@ pub async fn start(state: AppState) -> Result<RunningServer, StartError> {
     })
 }
 
-impl RunningServer {
-    /// Waits until the server ends (after SIGTERM/SIGINT).
-    pub async fn wait(self) -> std::io::Result<()> {
-        let _keep_open = self.shutdown;
-        self.task.await.unwrap_or(Ok(()))
-    }
-}
-
-async fn shutdown_signal() {
+/// Resolves at SIGTERM or SIGINT (Ctrl-C). Only `tickex serve` listens for signals; a
+/// test server must stay killable.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

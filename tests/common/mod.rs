@@ -24,7 +24,10 @@ impl TestApp {
     }
 
     pub async fn stop(self) {
-        self.server.stop().await;
+        tokio::time::timeout(std::time::Duration::from_secs(15), self.server.stop())
+            .await
+            .expect("the server did not stop within 15 s")
+            .expect("server ended with an error");
     }
 }
 
@@ -60,6 +63,8 @@ pub async fn serve(state: tickex::server::state::AppState) -> TestApp {
         base: format!("http://{}", server.addr),
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A hang becomes a failure with a message, not a stuck CI job.
+            .timeout(std::time::Duration::from_secs(30))
             .build()
             .expect("client"),
         server,
