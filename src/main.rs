@@ -23,7 +23,7 @@ Examples:
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     use std::process::ExitCode;
-    use tickex::server::{config::Settings, http, telemetry};
+    use tickex::server::{http, telemetry};
 
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -39,12 +39,9 @@ async fn main() -> std::process::ExitCode {
         }
     }
 
-    let settings = match Settings::load() {
+    let settings = match cli::load_settings() {
         Ok(settings) => settings,
-        Err(error) => {
-            eprintln!("tickex: configuration error: {error}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     telemetry::init(&settings.log);
     let started = std::time::Instant::now();
@@ -86,6 +83,14 @@ mod cli {
     use tickex::domain::{Email, NewPassword};
     use tickex::server::{config::Settings, db::Db, services::accounts};
 
+    /// Settings, or the exit code after printing which setting is wrong.
+    pub fn load_settings() -> Result<Settings, ExitCode> {
+        Settings::load().map_err(|error| {
+            eprintln!("tickex: configuration error: {error}");
+            ExitCode::from(2)
+        })
+    }
+
     pub async fn create_admin(args: &[String]) -> ExitCode {
         let email = match args {
             [flag, email] if flag == "--email" => email.clone(),
@@ -119,12 +124,9 @@ mod cli {
                 return ExitCode::from(2);
             }
         };
-        let settings = match Settings::load() {
+        let settings = match load_settings() {
             Ok(settings) => settings,
-            Err(error) => {
-                eprintln!("tickex: configuration error: {error}");
-                return ExitCode::from(2);
-            }
+            Err(code) => return code,
         };
         let db = match Db::connect(&settings).await {
             Ok(db) => db,

@@ -224,49 +224,32 @@ impl Settings {
             30 * 86_400,
         )?;
 
-        let db_credentials = match (secret("TICKEX_DB_USER"), secret("TICKEX_DB_PASSWORD")) {
-            (Some(username), Some(password)) => Some(DbCredentials { username, password }),
-            (None, None) => None,
-            (Some(_), None) => {
-                return Err(ConfigError::invalid(
-                    "TICKEX_DB_PASSWORD",
-                    "is required when TICKEX_DB_USER is set",
-                ))
-            }
-            (None, Some(_)) => {
-                return Err(ConfigError::invalid(
-                    "TICKEX_DB_USER",
-                    "is required when TICKEX_DB_PASSWORD is set",
-                ))
-            }
+        // Two secrets that only make sense together: both or neither.
+        let pair = |first: &str, second: &str| match (secret(first), secret(second)) {
+            (Some(a), Some(b)) => Ok(Some((a, b))),
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(ConfigError::invalid(
+                second,
+                format!("is required when {first} is set"),
+            )),
+            (None, Some(_)) => Err(ConfigError::invalid(
+                first,
+                format!("is required when {second} is set"),
+            )),
         };
-
-        let google = match (
-            secret("TICKEX_GOOGLE_CLIENT_ID"),
-            secret("TICKEX_GOOGLE_CLIENT_SECRET"),
-        ) {
-            (Some(client_id), Some(client_secret)) => Some(GoogleSettings {
+        let db_credentials = pair("TICKEX_DB_USER", "TICKEX_DB_PASSWORD")?
+            .map(|(username, password)| DbCredentials { username, password });
+        let google_issuer_url = match lookup("google_issuer_url", file.google_issuer_url) {
+            Some(raw) => parse_base_url(&raw)?,
+            None => "https://accounts.google.com".into(),
+        };
+        let google = pair("TICKEX_GOOGLE_CLIENT_ID", "TICKEX_GOOGLE_CLIENT_SECRET")?.map(
+            |(client_id, client_secret)| GoogleSettings {
                 client_id,
                 client_secret,
-                issuer_url: match lookup("google_issuer_url", file.google_issuer_url) {
-                    Some(raw) => parse_base_url(&raw)?,
-                    None => "https://accounts.google.com".into(),
-                },
-            }),
-            (None, None) => None,
-            (Some(_), None) => {
-                return Err(ConfigError::invalid(
-                    "TICKEX_GOOGLE_CLIENT_SECRET",
-                    "is required when TICKEX_GOOGLE_CLIENT_ID is set",
-                ))
-            }
-            (None, Some(_)) => {
-                return Err(ConfigError::invalid(
-                    "TICKEX_GOOGLE_CLIENT_ID",
-                    "is required when TICKEX_GOOGLE_CLIENT_SECRET is set",
-                ))
-            }
-        };
+                issuer_url: google_issuer_url,
+            },
+        );
 
         Ok(Settings {
             listen_addr,
