@@ -342,6 +342,63 @@ async fn idle_sessions_expire() {
 }
 
 #[tokio::test]
+async fn sessions_end_at_their_absolute_expiry_even_when_active() {
+    let app = spawn_app().await;
+    let mut visitor = register(&app, &unique_email("absolute"), false).await;
+    app.server
+        .state
+        .db
+        .execute(
+            "UPDATE session SET expires_at = time::now() - 1s",
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    assert!(visitor.me().await.is_none());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn create_admin_reads_the_password_from_stdin_not_argv() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("surrealkv://{}", dir.path().join("db").display());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tickex"))
+        .args(["create-admin", "--email", "Boss@Example.com"])
+        .env("TICKEX_CONFIG", dir.path().join("missing.toml"))
+        .env("TICKEX_DATABASE_URL", &database_url)
+        .env("TICKEX_DB_DATABASE", test_settings().db_database)
+        .env("TICKEX_DATA_DIR", dir.path())
+        .env_remove("TICKEX_ADMIN_PASSWORD")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"admin password 1\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("boss@example.com is an admin"));
+
+    let mut settings = test_settings();
+    settings.database_url = database_url;
+    let app = spawn_with(settings).await;
+    let mut admin = app.visitor();
+    admin
+        .call::<LogIn>(&[
+            ("email", "boss@example.com"),
+            ("password", "admin password 1"),
+        ])
+        .await;
+    assert_eq!(admin.me().await.unwrap().role, Role::Admin);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn admins_search_users_and_change_roles() {
     let app = spawn_app().await;
     let admin_email = unique_email("admin");
