@@ -42,7 +42,7 @@ async fn register<'a>(app: &'a TestApp, email: &str, organizer: bool) -> Visitor
     visitor
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registering_signs_in_with_a_safe_cookie_and_hashes_the_password() {
     let app = spawn_app().await;
     let email = unique_email("Ada");
@@ -99,7 +99,7 @@ async fn registering_signs_in_with_a_safe_cookie_and_hashes_the_password() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registration_errors_name_their_field_and_keep_nothing() {
     let app = spawn_app().await;
     let mut visitor = app.visitor();
@@ -134,7 +134,7 @@ async fn registration_errors_name_their_field_and_keep_nothing() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_role_is_never_self_assignable() {
     let app = spawn_app().await;
     let mut visitor = app.visitor();
@@ -151,7 +151,7 @@ async fn admin_role_is_never_self_assignable() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_rotates_the_session_and_logout_ends_it_on_the_server() {
     let app = spawn_app().await;
     let email = unique_email("login");
@@ -207,7 +207,7 @@ async fn login_rotates_the_session_and_logout_ends_it_on_the_server() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_is_for_organizers_and_admins_only() {
     let app = spawn_app().await;
 
@@ -229,7 +229,7 @@ async fn dashboard_is_for_organizers_and_admins_only() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_functions_check_authorisation_themselves() {
     let app = spawn_app().await;
     let mut anonymous = app.visitor();
@@ -264,7 +264,7 @@ async fn server_functions_check_authorisation_themselves() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn change_password_needs_the_current_one_and_ends_other_sessions() {
     let app = spawn_app().await;
     let email = unique_email("pw");
@@ -303,7 +303,7 @@ async fn change_password_needs_the_current_one_and_ends_other_sessions() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_everywhere_and_become_organizer() {
     let app = spawn_app().await;
     let email = unique_email("multi");
@@ -321,7 +321,7 @@ async fn sign_out_everywhere_and_become_organizer() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_sessions_expire() {
     let mut settings = test_settings();
     settings.session_idle_secs = 60;
@@ -341,7 +341,7 @@ async fn idle_sessions_expire() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_end_at_their_absolute_expiry_even_when_active() {
     let app = spawn_app().await;
     let mut visitor = register(&app, &unique_email("absolute"), false).await;
@@ -358,7 +358,7 @@ async fn sessions_end_at_their_absolute_expiry_even_when_active() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_admin_reads_the_password_from_stdin_not_argv() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
@@ -398,7 +398,7 @@ async fn create_admin_reads_the_password_from_stdin_not_argv() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_search_users_and_change_roles() {
     let app = spawn_app().await;
     let admin_email = unique_email("admin");

@@ -3,7 +3,7 @@ mod common;
 use common::{spawn_app, spawn_demo_app, spawn_with, test_settings};
 use tickex::server::http::{prepare_state, StartError};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_page_renders_upcoming_events_on_the_server() {
     let app = spawn_demo_app().await;
     let response = app.get("/").await;
@@ -16,7 +16,7 @@ async fn home_page_renders_upcoming_events_on_the_server() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_page_without_events_shows_an_empty_state() {
     let app = spawn_app().await;
     let html = app.get("/").await.text().await.unwrap();
@@ -24,7 +24,7 @@ async fn home_page_without_events_shows_an_empty_state() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn event_page_shows_ticket_types_in_the_event_zone() {
     let app = spawn_demo_app().await;
     let home = app.get("/").await.text().await.unwrap();
@@ -43,7 +43,7 @@ async fn event_page_shows_ticket_types_in_the_event_zone() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_readiness_answer() {
     let app = spawn_app().await;
     assert_eq!(app.get("/healthz").await.status(), 200);
@@ -51,7 +51,7 @@ async fn health_and_readiness_answer() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_paths_get_the_404_page() {
     let app = spawn_app().await;
     for path in ["/no/such/page", "/events/no-such-event", "/events/%00%ff"] {
@@ -63,7 +63,7 @@ async fn unknown_paths_get_the_404_page() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_carry_security_headers_and_a_matching_script_nonce() {
     let app = spawn_app().await;
     let response = app.get("/").await;
@@ -104,7 +104,7 @@ async fn pages_carry_security_headers_and_a_matching_script_nonce() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_request_bodies_are_refused() {
     let mut settings = test_settings();
     settings.body_limit_bytes = 4096;
@@ -120,7 +120,7 @@ async fn oversized_request_bodies_are_refused() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn static_assets_are_served_precompressed() {
     let site = tempfile::tempdir().unwrap();
     let pkg = site.path().join("pkg");
@@ -147,7 +147,7 @@ async fn static_assets_are_served_precompressed() {
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_on_surrealkv_keeps_data_and_reapplies_schema() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = test_settings();
@@ -203,7 +203,7 @@ async fn restart_on_surrealkv_keeps_data_and_reapplies_schema() {
     second.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_settings_stop_start_up_with_a_clear_message() {
     let mut settings = test_settings();
     settings.database_url = "ws://127.0.0.1:9".into();
