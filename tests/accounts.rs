@@ -68,13 +68,7 @@ async fn registering_signs_in_with_a_safe_cookie_and_hashes_the_password() {
     assert_eq!(user.email, email.to_lowercase(), "stored normalised");
     assert_eq!(user.role, Role::Customer);
 
-    let mut rows = app
-        .server
-        .state
-        .db
-        .execute("SELECT VALUE password_hash FROM user", Default::default())
-        .await
-        .unwrap();
+    let mut rows = app.sql("SELECT VALUE password_hash FROM user").await;
     let hashes: Vec<String> = rows.take(0).unwrap();
     assert!(hashes[0].starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
     assert!(!hashes[0].contains("correct horse"));
@@ -82,16 +76,7 @@ async fn registering_signs_in_with_a_safe_cookie_and_hashes_the_password() {
     // The session row is keyed by a hash of the token, never the token itself.
     let token = visitor.cookie.clone().unwrap();
     let token = token.split('=').nth(1).unwrap().to_owned();
-    let mut rows = app
-        .server
-        .state
-        .db
-        .execute(
-            "SELECT VALUE record::id(id) FROM session",
-            Default::default(),
-        )
-        .await
-        .unwrap();
+    let mut rows = app.sql("SELECT VALUE record::id(id) FROM session").await;
     let keys: Vec<String> = rows.take(0).unwrap();
     assert_eq!(keys.len(), 1);
     assert_ne!(keys[0], token);
@@ -328,15 +313,8 @@ async fn idle_sessions_expire() {
     let app = spawn_with(settings).await;
     let mut visitor = register(&app, &unique_email("idle"), false).await;
     assert!(visitor.me().await.is_some());
-    app.server
-        .state
-        .db
-        .execute(
-            "UPDATE session SET last_seen_at = time::now() - 2m",
-            Default::default(),
-        )
-        .await
-        .unwrap();
+    app.sql("UPDATE session SET last_seen_at = time::now() - 2m")
+        .await;
     assert!(visitor.me().await.is_none());
     app.stop().await;
 }
@@ -345,15 +323,8 @@ async fn idle_sessions_expire() {
 async fn sessions_end_at_their_absolute_expiry_even_when_active() {
     let app = spawn_app().await;
     let mut visitor = register(&app, &unique_email("absolute"), false).await;
-    app.server
-        .state
-        .db
-        .execute(
-            "UPDATE session SET expires_at = time::now() - 1s",
-            Default::default(),
-        )
-        .await
-        .unwrap();
+    app.sql("UPDATE session SET expires_at = time::now() - 1s")
+        .await;
     assert!(visitor.me().await.is_none());
     app.stop().await;
 }

@@ -158,13 +158,7 @@ async fn restart_on_surrealkv_keeps_data_and_reapplies_schema() {
     let before = first.get("/").await.text().await.unwrap();
     assert!(before.contains("Berlin Jazz Nights"));
     // Pretend a schema file changed since it was applied: the next start must apply it again.
-    first
-        .server
-        .state
-        .db
-        .execute("UPDATE schema_file SET hash = 'stale'", Default::default())
-        .await
-        .unwrap();
+    first.sql("UPDATE schema_file SET hash = 'stale'").await;
     first.stop().await;
 
     // The embedded engine releases its file lock shortly after the last handle is dropped.
@@ -189,15 +183,8 @@ async fn restart_on_surrealkv_keeps_data_and_reapplies_schema() {
         "data kept and demo data not duplicated"
     );
     let mut response = second
-        .server
-        .state
-        .db
-        .execute(
-            "SELECT VALUE hash FROM schema_file WHERE hash = 'stale'",
-            Default::default(),
-        )
-        .await
-        .unwrap();
+        .sql("SELECT VALUE hash FROM schema_file WHERE hash = 'stale'")
+        .await;
     let stale: Vec<String> = response.take(0).unwrap();
     assert!(stale.is_empty(), "changed schema files were applied again");
     second.stop().await;

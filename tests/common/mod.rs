@@ -23,6 +23,16 @@ impl TestApp {
             .expect("request failed")
     }
 
+    /// Runs SurrealQL directly against the app's database (to age sessions, inspect rows...).
+    pub async fn sql(&self, sql: &str) -> surrealdb::IndexedResults {
+        self.server
+            .state
+            .db
+            .execute(sql, Default::default())
+            .await
+            .expect("test query failed")
+    }
+
     pub async fn stop(self) {
         tokio::time::timeout(std::time::Duration::from_secs(15), self.server.stop())
             .await
