@@ -22,6 +22,8 @@ pub enum AppError {
     Forbidden,
     #[error("Something went wrong on our side (reference {0}). Please try again.")]
     Internal(String),
+    #[error("Payment is unavailable right now (reference {0}). Nothing was charged and your tickets were released; please try again in a moment.")]
+    PaymentUnavailable(String),
     #[error("We could not reach TickEx. Check your connection and try again.")]
     Transport(String),
 }
@@ -70,6 +72,7 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Internal(_) | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::PaymentUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }

@@ -1,6 +1,6 @@
 mod common;
 
-use common::{app_error, spawn_app, spawn_with, test_settings, TestApp, Visitor};
+use common::{app_error, register, spawn_app, spawn_with, test_settings, unique_email};
 use tickex::api::admin::{SearchUsers, SetUserRole};
 use tickex::api::auth::{
     BecomeOrganizer, ChangePassword, LogIn, LogOut, RegisterUser, SignOutEverywhere,
@@ -9,38 +9,6 @@ use tickex::api::dashboard::ListMyEvents;
 use tickex::domain::{Email, NewPassword, Role};
 use tickex::error::AppError;
 use tickex::server::services::accounts;
-
-fn unique_email(tag: &str) -> String {
-    format!("{tag}-{}@example.com", uuid_like())
-}
-
-fn uuid_like() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-async fn register<'a>(app: &'a TestApp, email: &str, organizer: bool) -> Visitor<'a> {
-    let mut visitor = app.visitor();
-    let mut form = vec![
-        ("name", "Ada Lovelace"),
-        ("email", email),
-        ("password", "correct horse battery"),
-        ("next", "/dashboard"),
-    ];
-    if organizer {
-        form.push(("organizer", "on"));
-    }
-    let response = visitor.call::<RegisterUser>(&form).await;
-    assert!(response.status().is_success(), "{}", response.status());
-    assert_eq!(response.headers()["location"], "/dashboard");
-    assert!(visitor.cookie.is_some(), "registering signs the user in");
-    visitor
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registering_signs_in_with_a_safe_cookie_and_hashes_the_password() {

@@ -19,20 +19,30 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 #[server]
 pub async fn get_current_user() -> Result<Option<UserView>, AppError> {
-    use crate::server::{auth::guard, state::use_app_state};
-    let state = use_app_state()?;
-    Ok(guard::current_user(&state).await?.map(|u| UserView {
-        name: u.name,
-        email: u.email,
-        role: u.role,
-    }))
+    crate::api::with_status(
+        async move {
+            use crate::server::{auth::guard, state::use_app_state};
+            let state = use_app_state()?;
+            Ok(guard::current_user(&state).await?.map(|u| UserView {
+                name: u.name,
+                email: u.email,
+                role: u.role,
+            }))
+        }
+        .await,
+    )
 }
 
 /// Whether "Continue with Google" is offered (a client id and secret are configured).
 #[server]
 pub async fn google_sign_in_enabled() -> Result<bool, AppError> {
-    let state = crate::server::state::use_app_state()?;
-    Ok(state.settings.google.is_some())
+    crate::api::with_status(
+        async move {
+            let state = crate::server::state::use_app_state()?;
+            Ok(state.settings.google.is_some())
+        }
+        .await,
+    )
 }
 
 #[server]
@@ -43,108 +53,128 @@ pub async fn register_user(
     organizer: Option<String>,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::domain::{parse_display_name, Email, NewPassword};
-    use crate::error::FieldError;
-    use crate::server::auth::{guard, session};
-    use crate::server::services::accounts::{self, Registration};
-    use crate::server::state::use_app_state;
+    crate::api::with_status(
+        async move {
+            use crate::domain::{parse_display_name, Email, NewPassword};
+            use crate::error::FieldError;
+            use crate::server::auth::{guard, session};
+            use crate::server::services::accounts::{self, Registration};
+            use crate::server::state::use_app_state;
 
-    let state = use_app_state()?;
-    let mut errors = Vec::new();
-    let mut check = |field: &str, result: Result<(), String>| {
-        if let Err(message) = result {
-            errors.push(FieldError {
-                field: field.to_owned(),
-                message,
-            });
+            let state = use_app_state()?;
+            let mut errors = Vec::new();
+            let mut check = |field: &str, result: Result<(), String>| {
+                if let Err(message) = result {
+                    errors.push(FieldError {
+                        field: field.to_owned(),
+                        message,
+                    });
+                }
+            };
+            let name = parse_display_name(&name);
+            let email = Email::parse(&email);
+            let password = NewPassword::parse(password);
+            check("name", name.as_ref().map(|_| ()).map_err(Clone::clone));
+            check("email", email.as_ref().map(|_| ()).map_err(Clone::clone));
+            check(
+                "password",
+                password.as_ref().map(|_| ()).map_err(|e| e.clone()),
+            );
+            let (Ok(name), Ok(email), Ok(password)) = (name, email, password) else {
+                return Err(AppError::Fields(errors));
+            };
+            let user_id = accounts::register(
+                &state.db,
+                Registration {
+                    name,
+                    email,
+                    password,
+                    organizer: organizer.is_some(),
+                },
+            )
+            .await?;
+            let token = session::start(&state.db, &state.settings, &user_id)
+                .await
+                .map_err(AppError::internal)?;
+            guard::set_session_cookie(&state, Some(&token));
+            leptos_axum::redirect(&safe_next(next.as_deref()));
+            Ok(())
         }
-    };
-    let name = parse_display_name(&name);
-    let email = Email::parse(&email);
-    let password = NewPassword::parse(password);
-    check("name", name.as_ref().map(|_| ()).map_err(Clone::clone));
-    check("email", email.as_ref().map(|_| ()).map_err(Clone::clone));
-    check(
-        "password",
-        password.as_ref().map(|_| ()).map_err(|e| e.clone()),
-    );
-    let (Ok(name), Ok(email), Ok(password)) = (name, email, password) else {
-        return Err(AppError::Fields(errors));
-    };
-    let user_id = accounts::register(
-        &state.db,
-        Registration {
-            name,
-            email,
-            password,
-            organizer: organizer.is_some(),
-        },
+        .await,
     )
-    .await?;
-    let token = session::start(&state.db, &state.settings, &user_id)
-        .await
-        .map_err(AppError::internal)?;
-    guard::set_session_cookie(&state, Some(&token));
-    leptos_axum::redirect(&safe_next(next.as_deref()));
-    Ok(())
 }
 
 #[server]
 pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::server::auth::{guard, session};
-    use crate::server::services::accounts;
-    use crate::server::state::use_app_state;
+    crate::api::with_status(
+        async move {
+            use crate::server::auth::{guard, session};
+            use crate::server::services::accounts;
+            use crate::server::state::use_app_state;
 
-    let state = use_app_state()?;
-    let user_id = accounts::authenticate(&state.db, &email, password).await?;
-    // A fresh session id at every sign-in (no fixation); the old one, if any, ends.
-    if let Some(previous) = guard::current_user(&state).await? {
-        let _ = crate::server::db::SessionRepo(&state.db)
-            .delete(&previous.session_key)
-            .await;
-    }
-    let token = session::start(&state.db, &state.settings, &user_id)
-        .await
-        .map_err(AppError::internal)?;
-    guard::set_session_cookie(&state, Some(&token));
-    tracing::info!(user = %user_id, "signed in");
-    leptos_axum::redirect(&safe_next(next.as_deref()));
-    Ok(())
+            let state = use_app_state()?;
+            let user_id = accounts::authenticate(&state.db, &email, password).await?;
+            // A fresh session id at every sign-in (no fixation); the old one, if any, ends.
+            if let Some(previous) = guard::current_user(&state).await? {
+                let _ = crate::server::db::SessionRepo(&state.db)
+                    .delete(&previous.session_key)
+                    .await;
+            }
+            let token = session::start(&state.db, &state.settings, &user_id)
+                .await
+                .map_err(AppError::internal)?;
+            guard::set_session_cookie(&state, Some(&token));
+            tracing::info!(user = %user_id, "signed in");
+            leptos_axum::redirect(&safe_next(next.as_deref()));
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[server]
 pub async fn log_out() -> Result<(), AppError> {
-    use crate::server::auth::guard;
-    use crate::server::state::use_app_state;
+    crate::api::with_status(
+        async move {
+            use crate::server::auth::guard;
+            use crate::server::state::use_app_state;
 
-    let state = use_app_state()?;
-    if let Some(user) = guard::current_user(&state).await? {
-        crate::server::db::SessionRepo(&state.db)
-            .delete(&user.session_key)
-            .await
-            .map_err(AppError::internal)?;
-        tracing::info!(user = %user.id, "signed out");
-    }
-    guard::set_session_cookie(&state, None);
-    leptos_axum::redirect("/");
-    Ok(())
+            let state = use_app_state()?;
+            if let Some(user) = guard::current_user(&state).await? {
+                crate::server::db::SessionRepo(&state.db)
+                    .delete(&user.session_key)
+                    .await
+                    .map_err(AppError::internal)?;
+                tracing::info!(user = %user.id, "signed out");
+            }
+            guard::set_session_cookie(&state, None);
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[server]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    use crate::server::auth::guard;
-    use crate::server::state::use_app_state;
+    crate::api::with_status(
+        async move {
+            use crate::server::auth::guard;
+            use crate::server::state::use_app_state;
 
-    let state = use_app_state()?;
-    let user = guard::require_user(&state).await?;
-    crate::server::db::SessionRepo(&state.db)
-        .delete_all_for_user(&user.id, None)
-        .await
-        .map_err(AppError::internal)?;
-    tracing::info!(user = %user.id, "signed out everywhere");
-    guard::set_session_cookie(&state, None);
-    leptos_axum::redirect("/login");
-    Ok(())
+            let state = use_app_state()?;
+            let user = guard::require_user(&state).await?;
+            crate::server::db::SessionRepo(&state.db)
+                .delete_all_for_user(&user.id, None)
+                .await
+                .map_err(AppError::internal)?;
+            tracing::info!(user = %user.id, "signed out everywhere");
+            guard::set_session_cookie(&state, None);
+            leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[server]
@@ -152,39 +182,50 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    use crate::domain::NewPassword;
-    use crate::server::auth::guard;
-    use crate::server::services::accounts;
-    use crate::server::state::use_app_state;
+    crate::api::with_status(
+        async move {
+            use crate::domain::NewPassword;
+            use crate::server::auth::guard;
+            use crate::server::services::accounts;
+            use crate::server::state::use_app_state;
 
-    let state = use_app_state()?;
-    let user = guard::require_user(&state).await?;
-    let new = NewPassword::parse(new_password).map_err(|m| AppError::field("new_password", m))?;
-    accounts::change_password(
-        &state.db,
-        &user.id,
-        &user.email,
-        current_password,
-        new,
-        &user.session_key,
+            let state = use_app_state()?;
+            let user = guard::require_user(&state).await?;
+            let new =
+                NewPassword::parse(new_password).map_err(|m| AppError::field("new_password", m))?;
+            accounts::change_password(
+                &state.db,
+                &user.id,
+                &user.email,
+                current_password,
+                new,
+                &user.session_key,
+            )
+            .await
+        }
+        .await,
     )
-    .await
 }
 
 #[server]
 pub async fn become_organizer() -> Result<(), AppError> {
-    use crate::domain::Role;
-    use crate::server::auth::guard;
-    use crate::server::services::accounts;
-    use crate::server::state::use_app_state;
+    crate::api::with_status(
+        async move {
+            use crate::domain::Role;
+            use crate::server::auth::guard;
+            use crate::server::services::accounts;
+            use crate::server::state::use_app_state;
 
-    let state = use_app_state()?;
-    let user = guard::require_user(&state).await?;
-    if user.role == Role::Customer {
-        accounts::set_role(&state.db, &user.id, Role::Organizer).await?;
-    }
-    leptos_axum::redirect("/dashboard");
-    Ok(())
+            let state = use_app_state()?;
+            let user = guard::require_user(&state).await?;
+            if user.role == Role::Customer {
+                accounts::set_role(&state.db, &user.id, Role::Organizer).await?;
+            }
+            leptos_axum::redirect("/dashboard");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[cfg(test)]

@@ -3,3 +3,22 @@ pub mod admin;
 pub mod auth;
 pub mod dashboard;
 pub mod events;
+pub mod orders;
+
+/// Gives a server function's error response the status its error means (422, 403...),
+/// unless the function already redirects (a browser without JavaScript follows that).
+#[cfg(feature = "ssr")]
+pub(crate) fn with_status<T>(
+    result: Result<T, crate::error::AppError>,
+) -> Result<T, crate::error::AppError> {
+    if let (Err(error), Some(response)) = (
+        &result,
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        let mut parts = response.0.write().unwrap_or_else(|e| e.into_inner());
+        if !parts.status.is_some_and(|s| s.is_redirection()) {
+            parts.status = Some(error.status());
+        }
+    }
+    result
+}

@@ -26,6 +26,7 @@ pub fn Header() -> impl IntoView {
                                     <li><A href="/register" attr:class="nav-cta">"Register"</A></li>
                                 }.into_any(),
                                 Some(user) => view! {
+                                    <li><A href="/tickets">"My tickets"</A></li>
                                     {user.role.can_organize().then(|| view! {
                                         <li><A href="/dashboard">"Dashboard"</A></li>
                                     })}

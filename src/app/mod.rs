@@ -12,8 +12,8 @@ use leptos_router::{
     path, SsrMode,
 };
 use pages::{
-    AccountPage, AdminUsersPage, DashboardPage, EventPage, HomePage, LoginPage, NotFoundPage,
-    RegisterPage,
+    AccountPage, AdminUsersPage, DashboardPage, DemoPaymentPage, EditEventPage, EventPage,
+    HomePage, LoginPage, MyTicketsPage, NewEventPage, NotFoundPage, OrderPage, RegisterPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -43,9 +43,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Title formatter=|title: String| {
-            if title.is_empty() { "TickEx".to_owned() } else { format!("{title} · TickEx") }
-        } />
+        <Title formatter=page_title />
         <Router>
             <SessionProvider>
             <a class="skip-link" href="#main">"Skip to content"</a>
@@ -59,12 +57,34 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard/events/new") view=NewEventPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard/events/:id") view=EditEventPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/orders/:id") view=OrderPage ssr=SsrMode::Async />
+                    <Route path=path!("/pay/demo/:id") view=DemoPaymentPage ssr=SsrMode::Async />
+                    <Route path=path!("/tickets") view=MyTicketsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />
             </SessionProvider>
         </Router>
+    }
+}
+
+/// "Event · TickEx". leptos_meta writes the server-rendered `<title>` without escaping, so
+/// the server escapes it here; the browser sets `document.title`, which needs the raw text.
+fn page_title(title: String) -> String {
+    let full = if title.is_empty() {
+        "TickEx".to_owned()
+    } else {
+        format!("{title} · TickEx")
+    };
+    if cfg!(feature = "ssr") {
+        full.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        full
     }
 }
 

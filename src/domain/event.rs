@@ -43,6 +43,14 @@ pub struct EventSummary {
     pub sold_out: bool,
 }
 
+/// One page of the public event list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventListPage {
+    pub events: Vec<EventSummary>,
+    pub page: u32,
+    pub has_next: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketTypeView {
     pub id: String,
@@ -52,6 +60,8 @@ pub struct TicketTypeView {
     pub remaining: u32,
     pub max_per_order: u32,
     pub on_sale: bool,
+    /// "Only 5 left", "Sold out", "Sales open Sat 1 Mar 2027, 10:00 CET"...
+    pub note: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,11 +79,62 @@ pub struct EventDetail {
     pub organizer_name: String,
     pub status: EventStatus,
     pub ticket_types: Vec<TicketTypeView>,
+    /// RFC 3339 in the event's zone, for machine-readable markup.
+    pub starts_at_iso: String,
+    pub ends_at_iso: String,
+    pub canonical_url: String,
+    /// The cover as an absolute URL, for link previews and search engines.
+    pub share_image_url: Option<String>,
+    /// Payments go to the local demo gateway (no Stripe keys configured).
+    pub payments_test_mode: bool,
+    /// The viewer may edit this event (its organizer, or an admin).
+    pub can_manage: bool,
+}
+
+/// What an organizer can do to an event's status. Cancelled is final; an event with tickets
+/// sold or held cannot go back to draft (its buyers' page would vanish).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventAction {
+    Publish,
+    Unpublish,
+    Cancel,
+}
+
+impl EventAction {
+    pub fn target(self, from: EventStatus, tickets_taken: bool) -> Result<EventStatus, String> {
+        use EventStatus::*;
+        match (self, from) {
+            (_, Cancelled) => Err("This event is cancelled; it cannot change any more.".into()),
+            (EventAction::Publish, Draft) => Ok(Published),
+            (EventAction::Publish, Published) => Err("This event is already published.".into()),
+            (EventAction::Unpublish, Published) if tickets_taken => Err(
+                "Tickets have been sold, so this event cannot go back to draft. Cancel it instead."
+                    .into(),
+            ),
+            (EventAction::Unpublish, Published) => Ok(Draft),
+            (EventAction::Unpublish, Draft) => Err("This event is already a draft.".into()),
+            (EventAction::Cancel, _) => Ok(Cancelled),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_changes_follow_the_rules() {
+        use EventAction::*;
+        use EventStatus::*;
+        assert_eq!(Publish.target(Draft, false), Ok(Published));
+        assert_eq!(Unpublish.target(Published, false), Ok(Draft));
+        assert!(Unpublish.target(Published, true).is_err());
+        assert_eq!(Cancel.target(Published, true), Ok(Cancelled));
+        for action in [Publish, Unpublish, Cancel] {
+            assert!(action.target(Cancelled, false).is_err());
+        }
+    }
 
     #[test]
     fn status_round_trips() {
@@ -91,10 +152,23 @@ mod tests {
 /// A row of the organizer's own event list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizerEventRow {
+    pub id: String,
     pub slug: String,
     pub title: String,
     pub when: String,
     pub status: EventStatus,
     pub sold: u32,
     pub capacity: u32,
+}
+
+/// An event loaded into the editor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventEditorData {
+    pub id: String,
+    pub slug: String,
+    pub status: EventStatus,
+    pub form: super::event_form::EventForm,
+    pub image_url: Option<String>,
+    /// Per ticket row: tickets sold or held, the floor for its capacity.
+    pub taken: Vec<u32>,
 }

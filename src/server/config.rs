@@ -56,6 +56,75 @@ impl std::fmt::Debug for GoogleSettings {
     }
 }
 
+/// Cloudinary credentials from `TICKEX_CLOUDINARY_URL` (`cloudinary://key:secret@cloud`).
+#[derive(Clone)]
+pub struct CloudinarySettings {
+    pub api_key: String,
+    pub api_secret: String,
+    pub cloud_name: String,
+    /// `https://api.cloudinary.com`, or a local double in tests.
+    pub api_base: String,
+}
+
+impl std::fmt::Debug for CloudinarySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudinarySettings")
+            .field("api_key", &self.api_key)
+            .field("api_secret", &"[redacted]")
+            .field("cloud_name", &self.cloud_name)
+            .field("api_base", &self.api_base)
+            .finish()
+    }
+}
+
+impl CloudinarySettings {
+    fn parse(url: &str, api_base: String) -> Result<Self, ConfigError> {
+        let invalid = || {
+            ConfigError::invalid(
+                "TICKEX_CLOUDINARY_URL",
+                "expected cloudinary://api_key:api_secret@cloud_name",
+            )
+        };
+        let rest = url
+            .trim()
+            .strip_prefix("cloudinary://")
+            .ok_or_else(invalid)?;
+        let (credentials, cloud_name) = rest.rsplit_once('@').ok_or_else(invalid)?;
+        let (api_key, api_secret) = credentials.split_once(':').ok_or_else(invalid)?;
+        let parts_ok = [api_key, api_secret, cloud_name]
+            .iter()
+            .all(|p| !p.is_empty() && !p.contains(['/', '?', '#', ' ']));
+        if !parts_ok {
+            return Err(invalid());
+        }
+        Ok(CloudinarySettings {
+            api_key: api_key.to_owned(),
+            api_secret: api_secret.to_owned(),
+            cloud_name: cloud_name.to_owned(),
+            api_base,
+        })
+    }
+}
+
+/// Stripe keys; without them the demo gateway takes payments.
+#[derive(Clone)]
+pub struct StripeSettings {
+    pub secret_key: String,
+    pub webhook_secret: String,
+    /// `https://api.stripe.com`, or a local double in tests.
+    pub api_base: String,
+}
+
+impl std::fmt::Debug for StripeSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StripeSettings")
+            .field("secret_key", &"[redacted]")
+            .field("webhook_secret", &"[redacted]")
+            .field("api_base", &self.api_base)
+            .finish()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen_addr: SocketAddr,
@@ -75,6 +144,14 @@ pub struct Settings {
     pub session_absolute_secs: i64,
     /// Google sign-in, when its client id and secret are set.
     pub google: Option<GoogleSettings>,
+    /// Cloudinary image storage; local disk under `data_dir/uploads` when absent.
+    pub cloudinary: Option<CloudinarySettings>,
+    /// Stripe Checkout; the demo gateway when absent.
+    pub stripe: Option<StripeSettings>,
+    /// How long a checkout holds its tickets.
+    pub hold_secs: i64,
+    /// How often expired holds are swept back into stock.
+    pub sweep_interval_secs: i64,
 }
 
 /// The keys `Leptos.toml` may set, all optional so an override can come from anywhere.
@@ -94,6 +171,10 @@ struct FileSettings {
     session_idle_secs: Option<i64>,
     session_absolute_secs: Option<i64>,
     google_issuer_url: Option<String>,
+    cloudinary_api_base: Option<String>,
+    stripe_api_base: Option<String>,
+    hold_secs: Option<i64>,
+    sweep_interval_secs: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -200,29 +281,34 @@ impl Settings {
         .transpose()?
         .unwrap_or(12 * 1024 * 1024);
 
-        let seconds = |key: &str, from_file: Option<i64>, default: i64| {
+        let seconds = |key: &str, from_file: Option<i64>, default: i64, min: i64| {
             lookup(key, from_file.map(|n| n.to_string()))
                 .map(|raw| {
                     raw.value
                         .parse::<i64>()
                         .ok()
-                        .filter(|n| (60..=31_536_000).contains(n))
+                        .filter(|n| (min..=31_536_000).contains(n))
                         .ok_or_else(|| {
                             ConfigError::invalid(
                                 &raw.setting,
-                                "expected seconds between 60 and 31536000",
+                                format!("expected seconds between {min} and 31536000"),
                             )
                         })
                 })
                 .transpose()
                 .map(|v| v.unwrap_or(default))
         };
-        let session_idle_secs = seconds("session_idle_secs", file.session_idle_secs, 7 * 86_400)?;
+        let session_idle_secs =
+            seconds("session_idle_secs", file.session_idle_secs, 7 * 86_400, 60)?;
         let session_absolute_secs = seconds(
             "session_absolute_secs",
             file.session_absolute_secs,
             30 * 86_400,
+            60,
         )?;
+        // 30 minutes is the shortest life of a Stripe Checkout Session.
+        let hold_secs = seconds("hold_secs", file.hold_secs, 30 * 60, 60)?;
+        let sweep_interval_secs = seconds("sweep_interval_secs", file.sweep_interval_secs, 30, 1)?;
 
         // Two secrets that only make sense together: both or neither.
         let pair = |first: &str, second: &str| match (secret(first), secret(second)) {
@@ -251,6 +337,26 @@ impl Settings {
             },
         );
 
+        let cloudinary_api_base = match lookup("cloudinary_api_base", file.cloudinary_api_base) {
+            Some(raw) => parse_base_url(&raw)?,
+            None => "https://api.cloudinary.com".into(),
+        };
+        let cloudinary = secret("TICKEX_CLOUDINARY_URL")
+            .map(|url| CloudinarySettings::parse(&url, cloudinary_api_base))
+            .transpose()?;
+
+        let stripe_api_base = match lookup("stripe_api_base", file.stripe_api_base) {
+            Some(raw) => parse_base_url(&raw)?,
+            None => "https://api.stripe.com".into(),
+        };
+        let stripe = pair("TICKEX_STRIPE_SECRET_KEY", "TICKEX_STRIPE_WEBHOOK_SECRET")?.map(
+            |(secret_key, webhook_secret)| StripeSettings {
+                secret_key,
+                webhook_secret,
+                api_base: stripe_api_base,
+            },
+        );
+
         Ok(Settings {
             listen_addr,
             public_base_url,
@@ -276,6 +382,10 @@ impl Settings {
             session_idle_secs,
             session_absolute_secs,
             google,
+            cloudinary,
+            stripe,
+            hold_secs,
+            sweep_interval_secs,
         })
     }
 
@@ -296,6 +406,10 @@ impl Settings {
             session_idle_secs: 7 * 86_400,
             session_absolute_secs: 30 * 86_400,
             google: None,
+            cloudinary: None,
+            stripe: None,
+            hold_secs: 30 * 60,
+            sweep_interval_secs: 30,
         }
     }
 
@@ -412,5 +526,29 @@ mod tests {
         )
         .unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn cloudinary_url_is_parsed_and_its_secret_hidden() {
+        let s = load(
+            "",
+            &[(
+                "TICKEX_CLOUDINARY_URL",
+                "cloudinary://123:s3cr3t@demo-cloud",
+            )],
+        )
+        .unwrap();
+        let c = s.cloudinary.as_ref().unwrap();
+        assert_eq!(
+            (c.api_key.as_str(), c.cloud_name.as_str()),
+            ("123", "demo-cloud")
+        );
+        assert_eq!(c.api_base, "https://api.cloudinary.com");
+        assert!(!format!("{s:?}").contains("s3cr3t"));
+        let err = load("", &[("TICKEX_CLOUDINARY_URL", "https://x")]).unwrap_err();
+        assert!(
+            err.to_string().starts_with("TICKEX_CLOUDINARY_URL:"),
+            "{err}"
+        );
     }
 }

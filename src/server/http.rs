@@ -4,8 +4,11 @@ use crate::app::{shell, App};
 use crate::server::auth::google;
 use crate::server::config::Settings;
 use crate::server::db::{Db, DbError};
+use crate::server::payments::{self, webhook};
 use crate::server::services::demo;
+use crate::server::services::orders;
 use crate::server::state::AppState;
+use crate::server::storage::{self, MEDIA_PATH};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -66,13 +69,16 @@ pub async fn prepare_state(settings: Settings) -> Result<AppState, StartError> {
     ensure_data_dir(&settings)?;
     let db = Db::connect(&settings).await.map_err(StartError::Database)?;
     db.apply_schema().await.map_err(StartError::Database)?;
+    let images = storage::from_settings(&settings);
     if settings.demo {
-        demo::seed(&db, chrono::Utc::now())
+        demo::seed(&db, images.as_ref(), chrono::Utc::now())
             .await
             .map_err(StartError::Database)?;
     }
     Ok(AppState {
         db,
+        images,
+        payments: payments::from_settings(&settings),
         leptos_options: leptos_options(&settings),
         settings: Arc::new(settings),
     })
@@ -97,13 +103,22 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static(pkg_cache),
         ));
+    // Uploaded images get random names and are never rewritten: cache them for a year.
+    let media = Router::new()
+        .fallback_service(ServeDir::new(state.settings.data_dir.join("uploads")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        ));
     let fallback_state = state.clone();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route(google::START_PATH, get(google::start))
         .route(google::CALLBACK_PATH, get(google::callback))
+        .route(webhook::PATH, axum::routing::post(webhook::receive))
         .nest("/pkg", pkg)
+        .nest(MEDIA_PATH, media)
         .leptos_routes_with_context(&state, routes, leptos::nonce::provide_nonce, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -118,6 +133,7 @@ pub fn router(state: AppState) -> Router {
             },
             shell,
         ))
+        .layer(middleware::from_fn(require_multipart_boundary))
         .layer(middleware::from_fn(security_headers))
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(state.settings.body_limit_bytes))
@@ -131,6 +147,27 @@ async fn readyz(State(state): State<AppState>) -> Response {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database not answering").into_response()
     }
+}
+
+/// server_fn panics on a multipart request without a valid boundary; refuse those first.
+async fn require_multipart_boundary(request: Request, next: Next) -> Response {
+    use crate::api::events::{CreateEvent, UpdateEvent};
+    use leptos::server_fn::ServerFn;
+    let path = request.uri().path();
+    if path == <CreateEvent as ServerFn>::PATH || path == <UpdateEvent as ServerFn>::PATH {
+        let has_boundary = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| multer::parse_boundary(value).is_ok());
+        if !has_boundary {
+            let error = crate::error::AppError::Validation(
+                "Please send the event form as multipart/form-data.".into(),
+            );
+            return (StatusCode::UNSUPPORTED_MEDIA_TYPE, axum::Json(error)).into_response();
+        }
+    }
+    next.run(request).await
 }
 
 /// Headers on every response. Pages set their own CSP with a per-response nonce (see
@@ -161,11 +198,13 @@ pub struct RunningServer {
     pub state: AppState,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    sweeper: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
     /// Stops accepting, lets requests in flight finish, and returns how serving ended.
     pub async fn stop(self) -> std::io::Result<()> {
+        self.sweeper.abort();
         let _ = self.shutdown.send(());
         self.task.await.unwrap_or(Ok(()))
     }
@@ -197,11 +236,13 @@ pub async fn start(state: AppState) -> Result<RunningServer, StartError> {
             })
             .await
     });
+    let sweeper = orders::spawn_sweeper(state.clone());
     Ok(RunningServer {
         addr,
         state,
         shutdown,
         task,
+        sweeper,
     })
 }
 

@@ -3,6 +3,8 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod payments;
 pub mod services;
 pub mod state;
+pub mod storage;
 pub mod telemetry;

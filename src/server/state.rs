@@ -1,6 +1,8 @@
 use crate::error::AppError;
 use crate::server::config::Settings;
 use crate::server::db::Db;
+use crate::server::payments::PaymentGateway;
+use crate::server::storage::ImageStore;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -10,6 +12,8 @@ use std::sync::Arc;
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
+    pub images: Arc<dyn ImageStore>,
+    pub payments: Arc<dyn PaymentGateway>,
     pub leptos_options: LeptosOptions,
 }
 

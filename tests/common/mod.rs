@@ -59,6 +59,10 @@ pub async fn spawn_demo_app() -> TestApp {
 }
 
 pub async fn spawn_with(settings: Settings) -> TestApp {
+    // `RUST_LOG=error cargo test ...` shows what an internal error reference stands for.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tickex::server::telemetry::init("warn");
+    }
     serve(
         http::prepare_state(settings)
             .await
@@ -154,4 +158,126 @@ pub async fn app_error(response: reqwest::Response) -> tickex::error::AppError {
     );
     let body = response.text().await.unwrap();
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("not an AppError ({e}): {body}"))
+}
+
+pub fn unique_email(tag: &str) -> String {
+    format!("{tag}-{}@example.com", uuid_like())
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub async fn register<'a>(app: &'a TestApp, email: &str, organizer: bool) -> Visitor<'a> {
+    let mut visitor = app.visitor();
+    let mut form = vec![
+        ("name", "Ada Lovelace"),
+        ("email", email),
+        ("password", "correct horse battery"),
+        ("next", "/dashboard"),
+    ];
+    if organizer {
+        form.push(("organizer", "on"));
+    }
+    let response = visitor.call::<tickex::api::auth::RegisterUser>(&form).await;
+    assert!(response.status().is_success(), "{}", response.status());
+    assert_eq!(response.headers()["location"], "/dashboard");
+    assert!(visitor.cookie.is_some(), "registering signs the user in");
+    visitor
+}
+
+impl Visitor<'_> {
+    /// Posts a multipart form to server function `S` as the hydrated editor does.
+    pub async fn call_multipart<S: leptos::server_fn::ServerFn>(
+        &self,
+        form: reqwest::multipart::Form,
+    ) -> reqwest::Response {
+        let mut request = self
+            .app
+            .client
+            .post(format!("{}{}", self.app.base, S::PATH))
+            .header("accept", "application/json")
+            .multipart(form);
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.expect("request failed")
+    }
+}
+
+/// Field values of a valid event form starting 30 days from now.
+pub fn event_fields(title: &str) -> Vec<(String, String)> {
+    let start = chrono::Utc::now() + chrono::Duration::days(30);
+    let day = start.format("%Y-%m-%d");
+    [
+        ("title", title.to_owned()),
+        (
+            "description",
+            "Talks and pizza.\n\nMore at https://example.org.".to_owned(),
+        ),
+        ("currency", "EUR".to_owned()),
+        ("time_zone", "Europe/Berlin".to_owned()),
+        ("starts_at", format!("{day}T19:00")),
+        ("ends_at", format!("{day}T22:00")),
+        ("venue", "Hall A".to_owned()),
+        ("address", "Main Street 1, Berlin".to_owned()),
+        ("ticket_id", String::new()),
+        ("ticket_name", "Standard".to_owned()),
+        ("ticket_price", "12.50".to_owned()),
+        ("ticket_capacity", "100".to_owned()),
+        ("ticket_id", String::new()),
+        ("ticket_name", "Student".to_owned()),
+        ("ticket_price", "0".to_owned()),
+        ("ticket_capacity", "20".to_owned()),
+        ("intent", "publish".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// A multipart form of `fields`, plus an image file when given.
+pub fn multipart(
+    fields: &[(String, String)],
+    image: Option<(Vec<u8>, &str, &str)>,
+) -> reqwest::multipart::Form {
+    let mut form = fields
+        .iter()
+        .fold(reqwest::multipart::Form::new(), |form, (k, v)| {
+            form.text(k.clone(), v.clone())
+        });
+    if let Some((bytes, file_name, mime)) = image {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file_name.to_owned())
+            .mime_str(mime)
+            .unwrap();
+        form = form.part("image", part);
+    }
+    form
+}
+
+/// A real PNG of the given size (a colour gradient).
+pub fn png_bytes(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// A real JPEG of the given size.
+pub fn jpeg_bytes(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, 64, (y % 256) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
 }

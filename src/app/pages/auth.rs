@@ -3,7 +3,7 @@ use crate::api::auth::{
     SignOutEverywhere,
 };
 use crate::app::session::use_session;
-use crate::domain::{NewPassword, Role};
+use crate::domain::{urlencode, NewPassword, Role};
 use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -247,15 +247,4 @@ pub fn AccountPage() -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-pub(super) fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

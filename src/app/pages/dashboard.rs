@@ -1,7 +1,7 @@
 use super::guard::OrganizerOnly;
 use super::ErrorPanel;
 use crate::api::dashboard::list_my_events;
-use crate::domain::{EventStatus, OrganizerEventRow};
+use crate::domain::OrganizerEventRow;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -19,8 +19,9 @@ pub fn DashboardPage() -> impl IntoView {
 fn DashboardContent() -> impl IntoView {
     let events = Resource::new(|| (), |_| list_my_events());
     view! {
-        <header class="page-header">
+        <header class="page-header page-header-actions">
             <h1>"Dashboard"</h1>
+            <a class="button" href="/dashboard/events/new">"Create event"</a>
         </header>
         <section class="panel" aria-labelledby="my-events">
             <h2 id="my-events">"Your events"</h2>
@@ -28,7 +29,8 @@ fn DashboardContent() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match events.await {
                         Ok(rows) if rows.is_empty() => view! {
-                            <p class="muted">"You have no events yet."</p>
+                            <p class="muted">"You have no events yet. "
+                                <a href="/dashboard/events/new">"Create your first event"</a>"."</p>
                         }.into_any(),
                         Ok(rows) => view! { <EventsTable rows /> }.into_any(),
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),
@@ -50,6 +52,7 @@ fn EventsTable(rows: Vec<OrganizerEventRow>) -> impl IntoView {
                         <th scope="col">"Date"</th>
                         <th scope="col">"Status"</th>
                         <th scope="col" class="num">"Sold"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr>
                 </thead>
                 <tbody>
@@ -57,12 +60,10 @@ fn EventsTable(rows: Vec<OrganizerEventRow>) -> impl IntoView {
                         .into_iter()
                         .map(|row| {
                             let href = format!("/events/{}", row.slug);
-                            let link = (row.status != EventStatus::Draft)
-                                .then(|| view! { <a href=href>{row.title.clone()}</a> });
-                            let plain = (row.status == EventStatus::Draft).then(|| row.title.clone());
+                            let edit = format!("/dashboard/events/{}", row.id);
                             view! {
                                 <tr>
-                                    <td>{link}{plain}</td>
+                                    <td><a href=href>{row.title.clone()}</a></td>
                                     <td>{row.when}</td>
                                     <td>
                                         <span class=format!("badge badge-{}", row.status.as_str())>
@@ -70,6 +71,9 @@ fn EventsTable(rows: Vec<OrganizerEventRow>) -> impl IntoView {
                                         </span>
                                     </td>
                                     <td class="num">{format!("{} / {}", row.sold, row.capacity)}</td>
+                                    <td>
+                                        <a href=edit aria-label=format!("Edit {}", row.title)>"Edit"</a>
+                                    </td>
                                 </tr>
                             }
                         })

@@ -1,9 +1,11 @@
 use super::ErrorPanel;
 use crate::api::events::get_event;
+use crate::api::orders::Checkout;
+use crate::domain::rich_text::{paragraphs, Inline};
 use crate::domain::{EventDetail, EventStatus, Money, TicketTypeView};
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
-use leptos_router::hooks::use_params_map;
+use leptos_meta::{Link, Meta, Title};
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn EventPage() -> impl IntoView {
@@ -22,52 +24,187 @@ pub fn EventPage() -> impl IntoView {
     }
 }
 
+/// The description: paragraphs, line breaks and links, all as escaped text.
+fn description_view(text: &str) -> impl IntoView {
+    paragraphs(text)
+        .into_iter()
+        .map(|lines| {
+            let count = lines.len();
+            let lines = lines
+                .into_iter()
+                .enumerate()
+                .map(|(i, pieces)| {
+                    let pieces = pieces
+                        .into_iter()
+                        .map(|piece| match piece {
+                            Inline::Text(t) => t.into_any(),
+                            Inline::Link(url) => {
+                                let href = url.clone();
+                                view! { <a href=href rel="nofollow ugc noopener" target="_blank">{url}</a> }
+                                    .into_any()
+                            }
+                        })
+                        .collect_view();
+                    view! { {pieces} {(i + 1 < count).then(|| view! { <br /> })} }
+                })
+                .collect_view();
+            view! { <p>{lines}</p> }
+        })
+        .collect_view()
+}
+
+/// schema.org `Event` for search engines, escaped so it cannot close its script tag.
+fn json_ld(event: &EventDetail) -> String {
+    let location = match &event.online_url {
+        Some(url) if event.venue.is_empty() => {
+            serde_json::json!({ "@type": "VirtualLocation", "url": url })
+        }
+        _ => serde_json::json!({
+            "@type": "Place",
+            "name": event.venue,
+            "address": event.address,
+        }),
+    };
+    let offers: Vec<_> = event
+        .ticket_types
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "@type": "Offer",
+                "name": t.name,
+                "price": t.price.format_plain(),
+                "priceCurrency": t.price.currency().code(),
+                "availability": if t.remaining == 0 {
+                    "https://schema.org/SoldOut"
+                } else {
+                    "https://schema.org/InStock"
+                },
+                "url": event.canonical_url,
+            })
+        })
+        .collect();
+    let status = match event.status {
+        EventStatus::Cancelled => "https://schema.org/EventCancelled",
+        _ => "https://schema.org/EventScheduled",
+    };
+    let mut data = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": event.title,
+        "description": event.description.chars().take(500).collect::<String>(),
+        "startDate": event.starts_at_iso,
+        "endDate": event.ends_at_iso,
+        "eventStatus": status,
+        "eventAttendanceMode": if event.venue.is_empty() && event.online_url.is_some() {
+            "https://schema.org/OnlineEventAttendanceMode"
+        } else {
+            "https://schema.org/OfflineEventAttendanceMode"
+        },
+        "location": location,
+        "organizer": { "@type": "Organization", "name": event.organizer_name },
+        "offers": offers,
+        "url": event.canonical_url,
+    });
+    if let Some(image) = &event.share_image_url {
+        data["image"] = serde_json::json!([image]);
+    }
+    data.to_string().replace('<', "\\u003c")
+}
+
 #[component]
 fn EventView(event: EventDetail) -> impl IntoView {
-    let paragraphs = event
-        .description
-        .split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| view! { <p>{p.to_owned()}</p> })
-        .collect_view();
     let cancelled = event.status == EventStatus::Cancelled;
-    let place = if event.address.is_empty() {
-        event.venue.clone()
-    } else {
-        format!("{}, {}", event.venue, event.address)
+    let draft = event.status == EventStatus::Draft;
+    let place = match (&event.online_url, event.venue.is_empty()) {
+        (Some(_), true) => "Online".to_owned(),
+        _ if event.address.is_empty() => event.venue.clone(),
+        _ => format!("{}, {}", event.venue, event.address),
     };
+    let summary: String = event.description.chars().take(160).collect();
+    let description = if summary.trim().is_empty() {
+        format!("{} · {}", event.when, place)
+    } else {
+        summary
+    };
+    let image = event.image_url.clone();
     view! {
         <Title text=event.title.clone() />
-        <Meta name="description" content=format!("{} · {}", event.when, place) />
+        <Meta name="description" content=description.clone() />
+        <Meta property="og:type" content="website" />
+        <Meta property="og:title" content=event.title.clone() />
+        <Meta property="og:description" content=description />
+        <Meta property="og:url" content=event.canonical_url.clone() />
+        {event.share_image_url.clone().map(|src| view! { <Meta property="og:image" content=src /> })}
+        <Link rel="canonical" href=event.canonical_url.clone() />
+        <script type="application/ld+json" inner_html=json_ld(&event)></script>
         <article class="event-page">
+            {image.map(|src| view! {
+                <img class="event-cover" src=src alt=format!("Cover image of {}", event.title) />
+            })}
             <header class="event-header">
-                <p class="event-when">{event.when.clone()}</p>
+                <p class="event-when">{event.when.clone()} <span class="muted small">" (" {event.time_zone.clone()} ")"</span></p>
                 <h1>{event.title.clone()}</h1>
                 <p class="muted">{place} " · by " {event.organizer_name.clone()}</p>
+                {event.online_url.clone().filter(|_| !cancelled).map(|url| {
+                    let href = url.clone();
+                    view! { <p class="muted small">"Online at " <a href=href rel="nofollow noopener">{url}</a></p> }
+                })}
                 {cancelled
                     .then(|| view! { <p class="notice notice-danger">"This event has been cancelled."</p> })}
+                {draft
+                    .then(|| view! { <p class="notice">"Draft: only you can see this page until it is published."</p> })}
+                {event.can_manage.then(|| view! {
+                    <p><a class="button button-secondary button-small" href=format!("/dashboard/events/{}", event.id)>"Edit event"</a></p>
+                })}
             </header>
             <div class="event-layout">
                 <section class="event-description" aria-label="About this event">
-                    {paragraphs}
+                    {description_view(&event.description)}
                 </section>
-                <TicketSelector ticket_types=event.ticket_types.clone() />
+                <TicketSelector event_id=event.id.clone() ticket_types=event.ticket_types.clone()
+                    test_mode=event.payments_test_mode />
             </div>
         </article>
     }
 }
 
-/// Quantities per ticket type and a live total. The steppers work once the page is
-/// hydrated; the server renders every quantity at zero.
+/// Initial quantities from `?tickets=<id>:<n>,...` (kept across signing in).
+fn preselected() -> Vec<(String, u32)> {
+    let query = use_query_map();
+    let raw = query.read_untracked().get("tickets").unwrap_or_default();
+    raw.split(',')
+        .filter_map(|pair| pair.split_once(':'))
+        .filter_map(|(id, n)| Some((id.to_owned(), n.parse().ok()?)))
+        .collect()
+}
+
+/// Quantities per ticket type, a live total and the buy button. One form: the quantity
+/// inputs work before hydration; the steppers once hydrated.
 #[component]
-fn TicketSelector(ticket_types: Vec<TicketTypeView>) -> impl IntoView {
+fn TicketSelector(
+    event_id: String,
+    ticket_types: Vec<TicketTypeView>,
+    test_mode: bool,
+) -> impl IntoView {
+    let checkout = ServerAction::<Checkout>::new();
     let currency = ticket_types.first().map(|t| t.price.currency());
+    let chosen = preselected();
     let rows: Vec<(TicketTypeView, RwSignal<u32>)> = ticket_types
         .into_iter()
-        .map(|t| (t, RwSignal::new(0_u32)))
+        .map(|t| {
+            let initial = chosen
+                .iter()
+                .find(|(id, _)| *id == t.id)
+                .map(|(_, n)| (*n).min(t.max_per_order))
+                .unwrap_or(0);
+            (t, RwSignal::new(initial))
+        })
         .collect();
     let lines: Vec<(Money, RwSignal<u32>)> = rows.iter().map(|(t, q)| (t.price, *q)).collect();
+    let count = {
+        let lines = lines.clone();
+        move || lines.iter().map(|(_, q)| q.get()).sum::<u32>()
+    };
     let total = move || {
         let minor: i64 = lines
             .iter()
@@ -78,24 +215,41 @@ fn TicketSelector(ticket_types: Vec<TicketTypeView>) -> impl IntoView {
             .map(|c| Money::new(minor, c).to_string())
             .unwrap_or_default()
     };
+    let error = move || {
+        checkout.value().get().and_then(Result::err).map(|e| {
+            view! { <p class="notice notice-danger" role="alert">{e.to_string()}</p> }
+        })
+    };
     view! {
         <aside class="panel tickets" aria-labelledby="tickets-heading">
             <h2 id="tickets-heading">"Tickets"</h2>
-            <ul class="ticket-list">
-                {rows
-                    .into_iter()
-                    .map(|(ticket, qty)| view! { <TicketRow ticket qty /> })
-                    .collect_view()}
-            </ul>
-            <p class="ticket-total" aria-live="polite">
-                "Total: " <strong data-testid="ticket-total">{total}</strong>
-            </p>
+            <ActionForm action=checkout>
+                <input type="hidden" name="event_id" value=event_id />
+                <ul class="ticket-list">
+                    {rows
+                        .into_iter()
+                        .enumerate()
+                        .map(|(index, (ticket, qty))| view! { <TicketRow index ticket qty /> })
+                        .collect_view()}
+                </ul>
+                <p class="ticket-total" aria-live="polite">
+                    "Total: " <strong data-testid="ticket-total">{total}</strong>
+                </p>
+                {error}
+                <button type="submit" class="button button-block"
+                    disabled=move || checkout.pending().get() || count.clone()() == 0>
+                    "Buy tickets"
+                </button>
+                {test_mode.then(|| view! {
+                    <p class="muted small">"Test mode: payments go to a demo page; no money moves."</p>
+                })}
+            </ActionForm>
         </aside>
     }
 }
 
 #[component]
-fn TicketRow(ticket: TicketTypeView, qty: RwSignal<u32>) -> impl IntoView {
+fn TicketRow(index: usize, ticket: TicketTypeView, qty: RwSignal<u32>) -> impl IntoView {
     let max = ticket.max_per_order;
     let available = ticket.on_sale && ticket.remaining > 0;
     let price = if ticket.price.is_zero() {
@@ -103,16 +257,9 @@ fn TicketRow(ticket: TicketTypeView, qty: RwSignal<u32>) -> impl IntoView {
     } else {
         ticket.price.to_string()
     };
-    let status = if !ticket.on_sale {
-        "Not on sale".to_owned()
-    } else if ticket.remaining == 0 {
-        "Sold out".to_owned()
-    } else if ticket.remaining <= 10 {
-        format!("Only {} left", ticket.remaining)
-    } else {
-        String::new()
-    };
+    let status = ticket.note.clone();
     let name = ticket.name.clone();
+    let input_id = format!("quantity-{index}");
     view! {
         <li class="ticket-row">
             <div>
@@ -120,6 +267,7 @@ fn TicketRow(ticket: TicketTypeView, qty: RwSignal<u32>) -> impl IntoView {
                 {ticket.description.map(|d| view! { <p class="muted small">{d}</p> })}
                 <p class="ticket-price">{price} " " <span class="muted small">{status}</span></p>
             </div>
+            <input type="hidden" name=format!("lines[{index}][ticket_type_id]") value=ticket.id />
             <div class="stepper" role="group" aria-label=format!("Quantity of {name}")>
                 <button
                     type="button"
@@ -129,7 +277,22 @@ fn TicketRow(ticket: TicketTypeView, qty: RwSignal<u32>) -> impl IntoView {
                 >
                     "−"
                 </button>
-                <output aria-label=format!("{name} quantity")>{move || qty.get()}</output>
+                <label for=input_id.clone() class="visually-hidden">{format!("{name} quantity")}</label>
+                <input
+                    id=input_id
+                    class="quantity"
+                    type="number"
+                    inputmode="numeric"
+                    min="0"
+                    max=max
+                    name=format!("lines[{index}][quantity]")
+                    disabled=!available
+                    prop:value=move || qty.get().to_string()
+                    on:input=move |ev| {
+                        let value = event_target_value(&ev).parse::<u32>().unwrap_or(0);
+                        qty.set(value.min(max));
+                    }
+                />
                 <button
                     type="button"
                     aria-label=format!("Add one {name}")

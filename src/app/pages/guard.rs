@@ -16,7 +16,7 @@ pub fn SignInRequired() -> impl IntoView {
         location.pathname.get_untracked(),
         location.search.get_untracked()
     );
-    let target = format!("/login?next={}", super::auth::urlencode(&here));
+    let target = format!("/login?next={}", crate::domain::urlencode(&here));
     view! { <Redirect path=target /> }
 }
 
@@ -34,9 +34,19 @@ pub fn ForbiddenPage() -> impl IntoView {
     }
 }
 
+/// Renders `children` only for a signed-in visitor; others are sent to sign in.
+#[component]
+pub fn SignedIn(children: ChildrenFn) -> impl IntoView {
+    guarded(children, |_| true)
+}
+
 /// Renders `children` with the user only when they may organize events.
 #[component]
 pub fn OrganizerOnly(children: ChildrenFn) -> impl IntoView {
+    guarded(children, |user| user.role.can_organize())
+}
+
+fn guarded(children: ChildrenFn, allowed: fn(&UserView) -> bool) -> impl IntoView {
     let session = use_session();
     let children = StoredValue::new(children);
     view! {
@@ -44,9 +54,7 @@ pub fn OrganizerOnly(children: ChildrenFn) -> impl IntoView {
             {move || Suspend::new(async move {
                 match session.user().await {
                     None => view! { <SignInRequired /> }.into_any(),
-                    Some(UserView { role, .. }) if !role.can_organize() => {
-                        view! { <ForbiddenPage /> }.into_any()
-                    }
+                    Some(user) if !allowed(&user) => view! { <ForbiddenPage /> }.into_any(),
                     Some(_) => children.read_value()().into_any(),
                 }
             })}

@@ -1,13 +1,26 @@
 use super::ErrorPanel;
 use crate::api::events::list_upcoming_events;
-use crate::domain::EventSummary;
+use crate::domain::{urlencode, EventListPage, EventSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let events = Resource::new(|| (), |_| list_upcoming_events());
+    let query = use_query_map();
+    let search = move || query.read().get("q").unwrap_or_default();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
+    };
+    let events = Resource::new(
+        move || (search(), page()),
+        |(search, page)| list_upcoming_events(search, page),
+    );
     view! {
         <Title text="Upcoming events" />
         <section class="hero">
@@ -15,12 +28,22 @@ pub fn HomePage() -> impl IntoView {
             <p class="lead">"Concerts, meetups and workshops. Tickets in seconds, straight to your inbox."</p>
         </section>
         <section aria-labelledby="upcoming-heading">
-            <h2 id="upcoming-heading">"Upcoming events"</h2>
+            <div class="list-header">
+                <h2 id="upcoming-heading">"Upcoming events"</h2>
+                <form method="get" action="/" role="search" class="search-form">
+                    <label for="search" class="visually-hidden">"Search events"</label>
+                    <input id="search" type="search" name="q" value=search
+                        placeholder="Search by name or place" maxlength="100" />
+                    <button type="submit" class="button button-secondary">"Search"</button>
+                </form>
+            </div>
             <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading events…"</p> }>
                 {move || Suspend::new(async move {
                     match events.await {
-                        Ok(list) if list.is_empty() => view! { <EmptyCatalogue /> }.into_any(),
-                        Ok(list) => view! { <EventGrid events=list /> }.into_any(),
+                        Ok(list) if list.events.is_empty() && list.page == 1 => {
+                            view! { <EmptyCatalogue searched=!search().is_empty() /> }.into_any()
+                        }
+                        Ok(list) => view! { <EventGrid list search=search() /> }.into_any(),
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     }
                 })}
@@ -30,21 +53,49 @@ pub fn HomePage() -> impl IntoView {
 }
 
 #[component]
-fn EmptyCatalogue() -> impl IntoView {
+fn EmptyCatalogue(searched: bool) -> impl IntoView {
+    if searched {
+        return view! {
+            <div class="panel empty-state">
+                <h3>"No events match your search"</h3>
+                <p class="muted"><a href="/">"Show all upcoming events"</a></p>
+            </div>
+        }
+        .into_any();
+    }
     view! {
         <div class="panel empty-state">
             <h3>"No upcoming events yet"</h3>
             <p class="muted">"Organizers are setting things up. Check back soon."</p>
         </div>
     }
+    .into_any()
 }
 
 #[component]
-fn EventGrid(events: Vec<EventSummary>) -> impl IntoView {
+fn EventGrid(list: EventListPage, search: String) -> impl IntoView {
+    let link = move |page: u32| {
+        let mut href = format!("/?page={page}");
+        if !search.is_empty() {
+            href.push_str(&format!("&q={}", urlencode(&search)));
+        }
+        href
+    };
+    let previous = (list.page > 1).then(|| {
+        view! { <a class="button button-secondary" rel="prev" href=link(list.page - 1)>"← Earlier"</a> }
+    });
+    let next = list.has_next.then(|| {
+        view! { <a class="button button-secondary" rel="next" href=link(list.page + 1)>"Later →"</a> }
+    });
     view! {
         <ul class="event-grid">
-            {events.into_iter().map(|event| view! { <EventCard event /> }).collect_view()}
+            {list.events.into_iter().map(|event| view! { <EventCard event /> }).collect_view()}
         </ul>
+        <nav class="pagination" aria-label="Pages">
+            {previous}
+            <span class="muted">{format!("Page {}", list.page)}</span>
+            {next}
+        </nav>
     }
 }
 

@@ -1,18 +1,24 @@
 mod admin;
 mod auth;
+#[cfg(feature = "hydrate")]
+mod browser;
 mod dashboard;
+mod editor;
 mod event;
 mod guard;
 mod home;
 mod not_found;
+mod orders;
 
 pub use admin::AdminUsersPage;
 pub use auth::{AccountPage, LoginPage, LogoutButton, RegisterPage};
 pub use dashboard::DashboardPage;
+pub use editor::{EditEventPage, NewEventPage};
 pub use event::EventPage;
 pub use guard::SignInRequired;
 pub use home::HomePage;
 pub use not_found::NotFoundPage;
+pub use orders::{DemoPaymentPage, MyTicketsPage, OrderPage};
 
 use crate::error::AppError;
 use leptos::prelude::*;

@@ -14,7 +14,7 @@ pub struct EventListRecord {
     pub venue: String,
     pub address: String,
     pub online_url: Option<String>,
-    pub image_url: Option<String>,
+    pub thumb_url: Option<String>,
     pub currency: String,
     pub price_from: Option<i64>,
     pub available: i64,
@@ -24,6 +24,7 @@ pub struct EventListRecord {
 #[surreal(crate = "surrealdb::types")]
 pub struct EventRecord {
     pub id: String,
+    pub organizer: String,
     pub slug: String,
     pub title: String,
     pub description: String,
@@ -34,8 +35,10 @@ pub struct EventRecord {
     pub address: String,
     pub online_url: Option<String>,
     pub image_url: Option<String>,
+    pub thumb_url: Option<String>,
     pub currency: String,
     pub status: String,
+    pub first_published_at: Option<DateTime<Utc>>,
     pub organizer_name: String,
 }
 
@@ -56,11 +59,11 @@ pub struct TicketTypeRecord {
     pub max_per_order: i64,
 }
 
-/// What creating an event writes: the event and all its ticket types, in one transaction.
+/// The fields of an event that creating and editing write. Editing keeps the organizer and
+/// status; the image URLs are the final ones (old or replaced).
 #[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
-pub struct NewEvent {
-    pub organizer: String,
+pub struct EventWrite {
     pub title: String,
     pub slug: String,
     pub description: String,
@@ -71,65 +74,110 @@ pub struct NewEvent {
     pub address: String,
     pub online_url: Option<String>,
     pub image_url: Option<String>,
+    pub thumb_url: Option<String>,
     pub currency: String,
-    pub status: String,
-    pub ticket_types: Vec<NewTicketType>,
+    pub ticket_types: Vec<TicketTypeWrite>,
 }
 
 #[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
-pub struct NewTicketType {
+pub struct TicketTypeWrite {
+    /// `None` creates a new ticket type.
+    pub id: Option<String>,
     pub name: String,
     pub description: Option<String>,
     pub price_minor: i64,
     pub capacity: i64,
     pub min_per_order: i64,
     pub max_per_order: i64,
+    pub sale_starts_at: Option<DateTime<Utc>>,
+    pub sale_ends_at: Option<DateTime<Utc>>,
 }
 
+/// What the editor's transaction refused, thrown from SurrealQL with these codes.
+pub const CAPACITY_BELOW_SOLD: &str = "capacity_below_sold:";
+pub const TICKET_TYPE_IN_USE: &str = "ticket_type_in_use:";
+pub const CURRENCY_LOCKED: &str = "currency_locked";
+
+#[derive(Clone, Copy)]
 pub struct EventRepo<'a>(pub &'a Db);
 
+const EVENT_FIELDS: &str = "record::id(id) AS id, record::id(organizer) AS organizer, slug, title,
+    description, starts_at, ends_at, time_zone, venue, address, online_url, image_url, thumb_url,
+    currency, status, first_published_at, organizer.name AS organizer_name";
+
+const TICKET_FIELDS: &str = "record::id(id) AS id, name, description, price_minor, capacity,
+    available, held, sold, sale_starts_at, sale_ends_at, min_per_order, max_per_order, position";
+
+/// Creates the ticket types `$e.ticket_types` that have no id, at their list position.
+const CREATE_OR_UPDATE_TICKETS: &str = "
+    FOR $i IN 0..array::len($e.ticket_types) {
+        LET $t = $e.ticket_types[$i];
+        IF $t.id = NONE {
+            CREATE ticket_type SET event = $event, name = $t.name,
+                description = $t.description, price_minor = $t.price_minor,
+                capacity = $t.capacity, available = $t.capacity, held = 0, sold = 0,
+                sale_starts_at = $t.sale_starts_at, sale_ends_at = $t.sale_ends_at,
+                min_per_order = $t.min_per_order, max_per_order = $t.max_per_order,
+                position = $i;
+        } ELSE {
+            LET $updated = (UPDATE type::record('ticket_type', $t.id) SET name = $t.name,
+                    description = $t.description, price_minor = $t.price_minor,
+                    capacity = $t.capacity, available = $t.capacity - held - sold,
+                    sale_starts_at = $t.sale_starts_at, sale_ends_at = $t.sale_ends_at,
+                    min_per_order = $t.min_per_order, max_per_order = $t.max_per_order,
+                    position = $i
+                WHERE event = $event AND held + sold <= $t.capacity RETURN AFTER);
+            IF array::len($updated) = 0 { THROW string::concat('capacity_below_sold:', <string>$i) };
+        };
+    };";
+
 impl EventRepo<'_> {
+    /// Upcoming published events, soonest first, optionally matching `search`
+    /// (lower-case) in title, venue or address. Returns one row more than `limit` when
+    /// there is a next page.
     pub async fn list_upcoming(
         &self,
         now: DateTime<Utc>,
+        search: Option<&str>,
+        start: i64,
         limit: i64,
     ) -> Result<Vec<EventListRecord>, DbError> {
         let mut response = self
             .0
             .execute(
-                "SELECT slug, title, starts_at, time_zone, venue, address, online_url, image_url,
+                "SELECT slug, title, starts_at, time_zone, venue, address, online_url, thumb_url,
                     currency,
                     math::min((SELECT VALUE price_minor FROM ticket_type WHERE event = $parent.id)) AS price_from,
                     math::sum((SELECT VALUE available FROM ticket_type WHERE event = $parent.id)) AS available
                  FROM event WHERE status = 'published' AND ends_at > $now
-                 ORDER BY starts_at ASC LIMIT $limit",
-                vars![("now", now), ("limit", limit)],
+                    AND ($search = NONE
+                        OR string::contains(string::lowercase(title), $search)
+                        OR string::contains(string::lowercase(venue), $search)
+                        OR string::contains(string::lowercase(address), $search))
+                 ORDER BY starts_at ASC LIMIT $limit START $start",
+                vars![
+                    ("now", now),
+                    ("search", search.map(str::to_owned)),
+                    ("start", start),
+                    ("limit", limit + 1)
+                ],
             )
             .await?;
         response.take(0).map_err(DbError::from_surreal)
     }
 
-    /// A published event by slug, with its ticket types in display order.
-    pub async fn find_published(
+    async fn find_where(
         &self,
-        slug: &str,
+        condition: &str,
+        value: String,
     ) -> Result<Option<(EventRecord, Vec<TicketTypeRecord>)>, DbError> {
-        let mut response = self
-            .0
-            .execute(
-                "LET $event = (SELECT * FROM event WHERE slug = $slug AND status != 'draft' LIMIT 1)[0];
-                 SELECT record::id(id) AS id, slug, title, description, starts_at, ends_at,
-                    time_zone, venue, address, online_url, image_url, currency, status,
-                    organizer.name AS organizer_name
-                 FROM $event.id;
-                 SELECT record::id(id) AS id, name, description, price_minor, capacity,
-                    available, held, sold, sale_starts_at, sale_ends_at, min_per_order,
-                    max_per_order, position
-                 FROM ticket_type WHERE event = $event.id ORDER BY position ASC;",
-                vars![("slug", slug.to_owned())],
-            )
-            .await?;
+        let sql = format!(
+            "LET $event = (SELECT VALUE id FROM event WHERE {condition} LIMIT 1)[0];
+             SELECT {EVENT_FIELDS} FROM $event;
+             SELECT {TICKET_FIELDS} FROM ticket_type WHERE event = $event ORDER BY position ASC;"
+        );
+        let mut response = self.0.execute(&sql, vars![("value", value)]).await?;
         let mut events: Vec<EventRecord> = response.take(1).map_err(DbError::from_surreal)?;
         let Some(event) = events.pop() else {
             return Ok(None);
@@ -138,38 +186,144 @@ impl EventRepo<'_> {
         Ok(Some((event, ticket_types)))
     }
 
+    /// An event of any status by slug, with its ticket types in display order.
+    pub async fn find_by_slug(
+        &self,
+        slug: &str,
+    ) -> Result<Option<(EventRecord, Vec<TicketTypeRecord>)>, DbError> {
+        self.find_where("slug = $value", slug.to_owned()).await
+    }
+
+    pub async fn find_by_id(
+        &self,
+        id: &str,
+    ) -> Result<Option<(EventRecord, Vec<TicketTypeRecord>)>, DbError> {
+        self.find_where("id = type::record('event', $value)", id.to_owned())
+            .await
+    }
+
     /// Writes the event and its ticket types atomically; returns the event id.
-    pub async fn create(&self, event: NewEvent) -> Result<String, DbError> {
+    pub async fn create(
+        &self,
+        organizer: &str,
+        status: &str,
+        event: EventWrite,
+    ) -> Result<String, DbError> {
         let id = super::new_id();
+        let sql = format!(
+            "BEGIN TRANSACTION;
+             LET $event = type::record('event', $id);
+             CREATE $event SET
+                organizer = type::record('user', $organizer), title = $e.title,
+                slug = $e.slug, description = $e.description, starts_at = $e.starts_at,
+                ends_at = $e.ends_at, time_zone = $e.time_zone, venue = $e.venue,
+                address = $e.address, online_url = $e.online_url, image_url = $e.image_url,
+                thumb_url = $e.thumb_url, currency = $e.currency, status = $status,
+                first_published_at = IF $status = 'published' {{ time::now() }} ELSE {{ NONE }},
+                created_at = time::now(), updated_at = time::now();
+             {CREATE_OR_UPDATE_TICKETS}
+             COMMIT TRANSACTION;"
+        );
         self.0
             .execute(
-                "BEGIN TRANSACTION;
-                 CREATE type::record('event', $id) SET
-                    organizer = type::record('user', $e.organizer), title = $e.title,
-                    slug = $e.slug, description = $e.description, starts_at = $e.starts_at,
-                    ends_at = $e.ends_at, time_zone = $e.time_zone, venue = $e.venue,
-                    address = $e.address, online_url = $e.online_url, image_url = $e.image_url,
-                    currency = $e.currency, status = $e.status,
-                    created_at = time::now(), updated_at = time::now();
-                 FOR $i IN 0..array::len($e.ticket_types) {
-                    LET $t = $e.ticket_types[$i];
-                    CREATE ticket_type SET event = type::record('event', $id), name = $t.name,
-                        description = $t.description, price_minor = $t.price_minor,
-                        capacity = $t.capacity, available = $t.capacity, held = 0, sold = 0,
-                        min_per_order = $t.min_per_order, max_per_order = $t.max_per_order,
-                        position = $i;
-                 };
-                 COMMIT TRANSACTION;",
-                vars![("id", id.clone()), ("e", event)],
+                &sql,
+                vars![
+                    ("id", id.clone()),
+                    ("organizer", organizer.to_owned()),
+                    ("status", status.to_owned()),
+                    ("e", event)
+                ],
             )
             .await?;
         Ok(id)
+    }
+
+    /// Rewrites an event and its ticket types in one transaction. A ticket type missing
+    /// from the list is deleted; one with tickets sold or held cannot be deleted, nor can
+    /// a capacity drop below what is sold or held, nor the currency change after a sale.
+    pub async fn update(&self, id: &str, event: EventWrite) -> Result<(), DbError> {
+        let kept: Vec<String> = event
+            .ticket_types
+            .iter()
+            .filter_map(|t| t.id.clone())
+            .collect();
+        let sql = format!(
+            "BEGIN TRANSACTION;
+             LET $event = type::record('event', $id);
+             LET $tickets = (SELECT record::id(id) AS id, held + sold AS taken
+                FROM ticket_type WHERE event = $event);
+             IF $e.currency != $event.currency AND math::sum($tickets.taken) > 0 {{
+                THROW 'currency_locked'
+             }};
+             LET $in_use = (SELECT VALUE id FROM $tickets WHERE taken > 0 AND id NOTINSIDE $kept);
+             IF array::len($in_use) > 0 {{
+                THROW string::concat('ticket_type_in_use:', $in_use[0])
+             }};
+             DELETE ticket_type WHERE event = $event AND record::id(id) NOTINSIDE $kept;
+             UPDATE $event SET title = $e.title, slug = $e.slug, description = $e.description,
+                starts_at = $e.starts_at, ends_at = $e.ends_at, time_zone = $e.time_zone,
+                venue = $e.venue, address = $e.address, online_url = $e.online_url,
+                image_url = $e.image_url, thumb_url = $e.thumb_url, currency = $e.currency,
+                updated_at = time::now();
+             {CREATE_OR_UPDATE_TICKETS}
+             COMMIT TRANSACTION;"
+        );
+        self.0
+            .execute(
+                &sql,
+                vars![("id", id.to_owned()), ("kept", kept), ("e", event)],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Moves an event from `from` to `to`; false when it was not in `from` any more.
+    pub async fn change_status(&self, id: &str, from: &str, to: &str) -> Result<bool, DbError> {
+        let mut response = self
+            .0
+            .execute(
+                "UPDATE type::record('event', $id) SET status = $to, updated_at = time::now(),
+                    first_published_at = IF $to = 'published' AND first_published_at = NONE
+                        { time::now() } ELSE { first_published_at }
+                 WHERE status = $from RETURN VALUE record::id(id)",
+                vars![
+                    ("id", id.to_owned()),
+                    ("from", from.to_owned()),
+                    ("to", to.to_owned())
+                ],
+            )
+            .await?;
+        let changed: Vec<String> = response.take(0).map_err(DbError::from_surreal)?;
+        Ok(!changed.is_empty())
+    }
+
+    /// Deletes a draft with nothing sold or held, and its ticket types; false otherwise.
+    pub async fn delete_draft(&self, id: &str) -> Result<bool, DbError> {
+        let response = self
+            .0
+            .execute(
+                "BEGIN TRANSACTION;
+                 LET $event = type::record('event', $id);
+                 LET $taken = math::sum((SELECT VALUE held + sold FROM ticket_type WHERE event = $event));
+                 IF $taken > 0 OR $event.status != 'draft' { THROW 'not_a_draft' };
+                 DELETE $event;
+                 DELETE ticket_type WHERE event = $event;
+                 COMMIT TRANSACTION;",
+                vars![("id", id.to_owned())],
+            )
+            .await;
+        match response {
+            Ok(_) => Ok(true),
+            Err(DbError::Rejected(code)) if code == "not_a_draft" => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
 
 #[derive(Debug, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 pub struct OrganizerEventRecord {
+    pub id: String,
     pub slug: String,
     pub title: String,
     pub starts_at: DateTime<Utc>,
@@ -188,7 +342,7 @@ impl EventRepo<'_> {
         let mut response = self
             .0
             .execute(
-                "SELECT slug, title, starts_at, time_zone, status, created_at,
+                "SELECT record::id(id) AS id, slug, title, starts_at, time_zone, status, created_at,
                     math::sum((SELECT VALUE sold FROM ticket_type WHERE event = $parent.id)) AS sold,
                     math::sum((SELECT VALUE capacity FROM ticket_type WHERE event = $parent.id)) AS capacity
                  FROM event

@@ -1,10 +1,11 @@
 //! The database: one `Surreal<Any>` chosen by URL, the schema, and the one helper every
 //! statement goes through. `*Record` types never leave this folder.
 pub mod events;
+pub mod orders;
 mod sessions;
 mod users;
 
-pub use events::EventRepo;
+pub use events::{EventRepo, EventWrite, TicketTypeWrite};
 pub use sessions::SessionRepo;
 pub use users::{NewUser, UserRepo};
 
@@ -26,17 +27,33 @@ pub enum DbError {
     Duplicate(String),
     #[error("transaction kept conflicting after {0} attempts")]
     Contention(u32),
+    /// A business rule in the query refused the write (`THROW '<code>'`).
+    #[error("refused by the database: {0}")]
+    Rejected(String),
 }
 
 impl DbError {
-    fn from_surreal(error: surrealdb::Error) -> Self {
+    pub(crate) fn from_surreal(error: surrealdb::Error) -> Self {
         let message = error.to_string();
+        if error.is_thrown() {
+            let code = error.message();
+            let code = code.strip_prefix("An error occurred: ").unwrap_or(code);
+            return DbError::Rejected(code.to_owned());
+        }
         if error.is_already_exists() || message.contains("already contains") {
             DbError::Duplicate(message)
         } else {
             DbError::Query(message)
         }
     }
+}
+
+/// A statement that did not run because another one in its transaction failed.
+fn is_cancelled(error: &surrealdb::Error) -> bool {
+    error.query_details() == Some(&QueryError::NotExecuted)
+        || error
+            .to_string()
+            .contains("not executed due to a failed transaction")
 }
 
 fn is_conflict(error: &surrealdb::Error) -> bool {
@@ -56,6 +73,7 @@ const SCHEMA: &[(&str, &str)] = &[
     ("002_events", include_str!("schema/002_events.surql")),
     ("003_sessions", include_str!("schema/003_sessions.surql")),
     ("004_google", include_str!("schema/004_google.surql")),
+    ("005_orders", include_str!("schema/005_orders.surql")),
 ];
 
 const MAX_ATTEMPTS: u32 = 8;
@@ -146,8 +164,12 @@ impl Db {
             let error = match outcome {
                 Ok(mut response) => {
                     let errors = response.take_errors();
-                    // Report the first statement that failed, not the cancelled ones after it.
-                    match errors.into_iter().min_by_key(|(index, _)| *index) {
+                    // In a failed transaction every other statement reports "not executed";
+                    // the cause is the one statement that says something else.
+                    let cause = errors
+                        .into_iter()
+                        .min_by_key(|(index, error)| (is_cancelled(error), *index));
+                    match cause {
                         None => return Ok(response),
                         Some((_, error)) => error,
                     }

@@ -1,13 +1,15 @@
 //! Reading the public catalogue: upcoming events and event pages.
 use crate::domain::{
-    Currency, EventDetail, EventStatus, EventSummary, Money, OrganizerEventRow, TicketTypeView,
+    Currency, EventDetail, EventListPage, EventStatus, EventSummary, Money, OrganizerEventRow,
+    Role, TicketTypeView,
 };
 use crate::error::AppError;
+use crate::server::auth::session::CurrentUser;
+use crate::server::db::events::{EventRecord, TicketTypeRecord};
 use crate::server::db::{Db, EventRepo};
+use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-
-const LIST_LIMIT: i64 = 60;
 
 /// "Sat 14 Mar 2027, 19:00 CET" in the event's zone; UTC when the stored zone is unknown.
 pub fn format_when(at: DateTime<Utc>, time_zone: &str) -> String {
@@ -20,7 +22,7 @@ pub fn format_when(at: DateTime<Utc>, time_zone: &str) -> String {
     }
 }
 
-fn money(minor: i64, currency: &str) -> Result<Money, AppError> {
+pub fn money(minor: i64, currency: &str) -> Result<Money, AppError> {
     let currency = Currency::parse(currency).map_err(AppError::internal)?;
     Ok(Money::new(minor, currency))
 }
@@ -33,12 +35,31 @@ fn place(venue: &str, address: &str, online: Option<&str>) -> String {
     }
 }
 
-pub async fn upcoming_events(db: &Db, now: DateTime<Utc>) -> Result<Vec<EventSummary>, AppError> {
-    let rows = EventRepo(db)
-        .list_upcoming(now, LIST_LIMIT)
+pub const PAGE_SIZE: i64 = 12;
+
+/// Upcoming published events, `PAGE_SIZE` per page (1-based), optionally searched.
+pub async fn upcoming_events(
+    db: &Db,
+    now: DateTime<Utc>,
+    search: &str,
+    page: u32,
+) -> Result<EventListPage, AppError> {
+    let search = search.trim().to_lowercase();
+    let search = (!search.is_empty()).then_some(search);
+    let page = page.clamp(1, 10_000);
+    let mut rows = EventRepo(db)
+        .list_upcoming(
+            now,
+            search.as_deref(),
+            i64::from(page - 1) * PAGE_SIZE,
+            PAGE_SIZE,
+        )
         .await
         .map_err(AppError::internal)?;
-    rows.into_iter()
+    let has_next = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let events = rows
+        .into_iter()
         .map(|row| {
             Ok(EventSummary {
                 when: format_when(row.starts_at, &row.time_zone),
@@ -51,42 +72,96 @@ pub async fn upcoming_events(db: &Db, now: DateTime<Utc>) -> Result<Vec<EventSum
                 slug: row.slug,
                 title: row.title,
                 starts_at: row.starts_at,
-                image_url: row.image_url,
+                image_url: row.thumb_url,
             })
         })
-        .collect()
+        .collect::<Result<_, AppError>>()?;
+    Ok(EventListPage {
+        events,
+        page,
+        has_next,
+    })
 }
 
+/// RFC 3339 with the event zone's offset, as schema.org wants it.
+fn iso_in_zone(at: DateTime<Utc>, time_zone: &str) -> String {
+    match time_zone.parse::<Tz>() {
+        Ok(tz) => at.with_timezone(&tz).to_rfc3339(),
+        Err(_) => at.to_rfc3339(),
+    }
+}
+
+fn ticket_view(
+    t: TicketTypeRecord,
+    event: &EventRecord,
+    status: EventStatus,
+    now: DateTime<Utc>,
+) -> Result<TicketTypeView, AppError> {
+    let not_yet = t.sale_starts_at.filter(|s| *s > now);
+    let ended = t.sale_ends_at.is_some_and(|e| e <= now) || event.ends_at <= now;
+    let on_sale = status == EventStatus::Published && not_yet.is_none() && !ended;
+    let note = if status == EventStatus::Cancelled {
+        "Cancelled".to_owned()
+    } else if let Some(opens) = not_yet {
+        format!("Sales open {}", format_when(opens, &event.time_zone))
+    } else if ended {
+        "Sales ended".to_owned()
+    } else if t.available <= 0 {
+        "Sold out".to_owned()
+    } else if t.available <= 10 {
+        format!("Only {} left", t.available)
+    } else {
+        String::new()
+    };
+    Ok(TicketTypeView {
+        price: money(t.price_minor, &event.currency)?,
+        remaining: u32::try_from(t.available).unwrap_or(0),
+        max_per_order: u32::try_from(t.max_per_order.min(t.available)).unwrap_or(0),
+        on_sale,
+        note,
+        id: t.id,
+        name: t.name,
+        description: t.description,
+    })
+}
+
+/// The public page of an event. A draft exists only for its organizer and admins.
 pub async fn event_detail(
-    db: &Db,
+    state: &AppState,
     slug: &str,
+    viewer: Option<&CurrentUser>,
     now: DateTime<Utc>,
 ) -> Result<EventDetail, AppError> {
-    let (event, ticket_types) = EventRepo(db)
-        .find_published(slug)
+    let base_url = &state.settings.public_base_url;
+    let (event, ticket_types) = EventRepo(&state.db)
+        .find_by_slug(slug)
         .await
         .map_err(AppError::internal)?
         .ok_or_else(|| AppError::NotFound("event".into()))?;
     let status = EventStatus::parse(&event.status)
         .ok_or_else(|| AppError::internal(format!("unknown event status {}", event.status)))?;
+    let can_manage = viewer.is_some_and(|user| may_manage(user, &event.organizer));
+    if status == EventStatus::Draft && !can_manage {
+        return Err(AppError::NotFound("event".into()));
+    }
     let ticket_types = ticket_types
         .into_iter()
-        .map(|t| {
-            let in_window =
-                t.sale_starts_at.is_none_or(|s| s <= now) && t.sale_ends_at.is_none_or(|e| e > now);
-            Ok(TicketTypeView {
-                price: money(t.price_minor, &event.currency)?,
-                remaining: u32::try_from(t.available).unwrap_or(0),
-                max_per_order: u32::try_from(t.max_per_order.min(t.available)).unwrap_or(0),
-                on_sale: in_window && status == EventStatus::Published && event.ends_at > now,
-                id: t.id,
-                name: t.name,
-                description: t.description,
-            })
-        })
+        .map(|t| ticket_view(t, &event, status, now))
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(EventDetail {
         when: format_when(event.starts_at, &event.time_zone),
+        starts_at_iso: iso_in_zone(event.starts_at, &event.time_zone),
+        ends_at_iso: iso_in_zone(event.ends_at, &event.time_zone),
+        canonical_url: format!("{base_url}/events/{}", event.slug),
+        share_image_url: event.image_url.as_ref().map(|url| {
+            if url.starts_with('/') {
+                format!("{base_url}{url}")
+            } else {
+                url.clone()
+            }
+        }),
+        can_manage,
+        payments_test_mode: state.payments.is_demo(),
         id: event.id,
         slug: event.slug,
         title: event.title,
@@ -100,6 +175,11 @@ pub async fn event_detail(
         status,
         ticket_types,
     })
+}
+
+/// An organizer manages their own events; an admin manages all.
+pub fn may_manage(user: &CurrentUser, organizer_id: &str) -> bool {
+    user.role == Role::Admin || (user.role.can_organize() && user.id == organizer_id)
 }
 
 pub async fn organizer_events(
@@ -119,6 +199,7 @@ pub async fn organizer_events(
                 })?,
                 sold: u32::try_from(row.sold).unwrap_or(0),
                 capacity: u32::try_from(row.capacity).unwrap_or(0),
+                id: row.id,
                 slug: row.slug,
                 title: row.title,
             })

@@ -3,8 +3,9 @@
 //! makes a concurrent second run a no-op.
 use crate::domain::slugify;
 use crate::server::auth::password::hash_password;
-use crate::server::db::events::{NewEvent, NewTicketType};
 use crate::server::db::{Db, DbError, EventRepo, NewUser, UserRepo};
+use crate::server::db::{EventWrite, TicketTypeWrite};
+use crate::server::storage::{self, ImageStore, StoredImage};
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -23,6 +24,8 @@ struct DemoEvent {
     address: &'static str,
     currency: &'static str,
     tickets: &'static [(&'static str, i64, i64)],
+    /// The two colours of its generated cover image.
+    colours: ([u8; 3], [u8; 3]),
 }
 
 const EVENTS: &[DemoEvent] = &[
@@ -37,6 +40,7 @@ const EVENTS: &[DemoEvent] = &[
         address: "12 Canal Street, London",
         currency: "GBP",
         tickets: &[("Standard", 1500, 120), ("Student", 500, 30)],
+        colours: ([183, 65, 14], [30, 30, 60]),
     },
     DemoEvent {
         title: "Berlin Jazz Nights",
@@ -49,6 +53,7 @@ const EVENTS: &[DemoEvent] = &[
         address: "Knaackstraße 97, Berlin",
         currency: "EUR",
         tickets: &[("Early bird", 1900, 50), ("Regular", 2500, 200), ("VIP table", 7500, 10)],
+        colours: ([67, 56, 202], [236, 72, 153]),
     },
     DemoEvent {
         title: "Open Source Design Workshop",
@@ -61,6 +66,7 @@ const EVENTS: &[DemoEvent] = &[
         address: "401 W 14th St, New York",
         currency: "USD",
         tickets: &[("Workshop seat", 4900, 40), ("Community (free)", 0, 15)],
+        colours: ([6, 118, 71], [250, 204, 21]),
     },
 ];
 
@@ -76,8 +82,37 @@ fn starts_at(days_ahead: i64, hour: u32, zone: &str, now: DateTime<Utc>) -> Date
         .unwrap_or_else(|| now + Duration::days(days_ahead))
 }
 
+/// A diagonal two-colour gradient, stored through the same checks as an upload.
+async fn cover(images: &dyn ImageStore, (from, to): ([u8; 3], [u8; 3])) -> Option<StoredImage> {
+    let png = tokio::task::spawn_blocking(move || {
+        let (width, height) = (1600_u32, 900_u32);
+        let gradient = image::RgbImage::from_fn(width, height, |x, y| {
+            let t = (x + y) as f32 / (width + height) as f32;
+            let mix = |a: u8, b: u8| (f32::from(a) + (f32::from(b) - f32::from(a)) * t) as u8;
+            image::Rgb([
+                mix(from[0], to[0]),
+                mix(from[1], to[1]),
+                mix(from[2], to[2]),
+            ])
+        });
+        let mut png = std::io::Cursor::new(Vec::new());
+        gradient.write_to(&mut png, image::ImageFormat::Png).ok()?;
+        storage::image::prepare(png.get_ref()).ok()
+    })
+    .await
+    .ok()
+    .flatten()?;
+    match storage::store(images, &png).await {
+        Ok(stored) => Some(stored),
+        Err(e) => {
+            tracing::warn!(error = %e, "demo cover image not stored");
+            None
+        }
+    }
+}
+
 /// Seeds once; returns whether anything was created.
-pub async fn seed(db: &Db, now: DateTime<Utc>) -> Result<bool, DbError> {
+pub async fn seed(db: &Db, images: &dyn ImageStore, now: DateTime<Utc>) -> Result<bool, DbError> {
     if UserRepo(db).find_by_email(ORGANIZER_EMAIL).await?.is_some() {
         return Ok(false);
     }
@@ -114,35 +149,37 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> Result<bool, DbError> {
     for demo in EVENTS {
         let start = starts_at(demo.days_ahead, demo.hour, demo.time_zone, now);
         let year = start.year();
-        EventRepo(db)
-            .create(NewEvent {
-                organizer: organizer.clone(),
-                title: demo.title.into(),
-                slug: slugify(&format!("{} {year}", demo.title)),
-                description: demo.description.into(),
-                starts_at: start,
-                ends_at: start + Duration::hours(demo.hours_long),
-                time_zone: demo.time_zone.into(),
-                venue: demo.venue.into(),
-                address: demo.address.into(),
-                online_url: None,
-                image_url: None,
-                currency: demo.currency.into(),
-                status: "published".into(),
-                ticket_types: demo
-                    .tickets
-                    .iter()
-                    .map(|(name, price, capacity)| NewTicketType {
-                        name: (*name).into(),
-                        description: None,
-                        price_minor: *price,
-                        capacity: *capacity,
-                        min_per_order: 1,
-                        max_per_order: 10,
-                    })
-                    .collect(),
-            })
-            .await?;
+        let cover = cover(images, demo.colours).await;
+        let write = EventWrite {
+            title: demo.title.into(),
+            slug: slugify(&format!("{} {year}", demo.title)),
+            description: demo.description.into(),
+            starts_at: start,
+            ends_at: start + Duration::hours(demo.hours_long),
+            time_zone: demo.time_zone.into(),
+            venue: demo.venue.into(),
+            address: demo.address.into(),
+            online_url: None,
+            image_url: cover.as_ref().map(|c| c.cover_url.clone()),
+            thumb_url: cover.as_ref().map(|c| c.thumb_url.clone()),
+            currency: demo.currency.into(),
+            ticket_types: demo
+                .tickets
+                .iter()
+                .map(|(name, price, capacity)| TicketTypeWrite {
+                    id: None,
+                    name: (*name).into(),
+                    description: None,
+                    price_minor: *price,
+                    capacity: *capacity,
+                    min_per_order: 1,
+                    max_per_order: 10,
+                    sale_starts_at: None,
+                    sale_ends_at: None,
+                })
+                .collect(),
+        };
+        EventRepo(db).create(&organizer, "published", write).await?;
     }
     tracing::info!(
         organizer = ORGANIZER_EMAIL,

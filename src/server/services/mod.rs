@@ -2,3 +2,5 @@
 pub mod accounts;
 pub mod catalog;
 pub mod demo;
+pub mod events;
+pub mod orders;

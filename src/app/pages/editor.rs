@@ -1,0 +1,620 @@
+//! The event editor: the create-event wizard and the edit page share one form. Without
+//! JavaScript it is a single multipart form posted to the server function; once hydrated it
+//! shows one step at a time and uploads with a progress bar.
+use super::guard::OrganizerOnly;
+use super::ErrorPanel;
+use crate::api::events::{
+    get_event_for_edit, list_time_zones, ChangeEventStatus, CreateEvent, DeleteEvent, UpdateEvent,
+};
+use crate::api::orders::{list_event_orders, RefundOrder};
+use crate::domain::event_form::{step_of_field, EventForm, TicketForm, MAX_TICKET_TYPES};
+use crate::domain::{EventAction, EventEditorData, EventStatus, OrderStatus};
+use crate::error::{AppError, FieldError};
+use leptos::prelude::*;
+use leptos::server_fn::error::ServerFnUrlError;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+const STEPS: [&str; 5] = ["Details", "Date and place", "Tickets", "Image", "Review"];
+const CURRENCIES: [&str; 8] = ["EUR", "USD", "GBP", "CHF", "SEK", "DKK", "NOK", "JPY"];
+
+#[component]
+pub fn NewEventPage() -> impl IntoView {
+    view! {
+        <Title text="Create an event" />
+        <OrganizerOnly>
+            <header class="page-header">
+                <p><a href="/dashboard">"← Dashboard"</a></p>
+                <h1>"Create an event"</h1>
+            </header>
+            <EditorLoader data=None />
+        </OrganizerOnly>
+    }
+}
+
+#[component]
+pub fn EditEventPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let data = Resource::new(id, get_event_for_edit);
+    view! {
+        <Title text="Edit event" />
+        <OrganizerOnly>
+            <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading event…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(data) => view! {
+                            <header class="page-header">
+                                <p><a href="/dashboard">"← Dashboard"</a></p>
+                                <h1>"Edit “" {data.form.title.clone()} "”"</h1>
+                                <p>
+                                    <span class=format!("badge badge-{}", data.status.as_str())>
+                                        {data.status.as_str()}
+                                    </span>
+                                    " · "
+                                    <a href=format!("/events/{}", data.slug)>"View event page"</a>
+                                </p>
+                            </header>
+                            <StatusActions id=data.id.clone() status=data.status />
+                            <EventOrders event_id=data.id.clone() />
+                            <EditorLoader data=Some(data) />
+                        }
+                        .into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </OrganizerOnly>
+    }
+}
+
+/// Publish, unpublish, cancel and delete, each a small form that works without JavaScript.
+#[component]
+fn StatusActions(id: String, status: EventStatus) -> impl IntoView {
+    let change = ServerAction::<ChangeEventStatus>::new();
+    let delete = ServerAction::<DeleteEvent>::new();
+    // The page reflects the new status after a change.
+    Effect::new(move |_| {
+        if matches!(change.value().get(), Some(Ok(_))) {
+            #[cfg(feature = "hydrate")]
+            let _ = window().location().reload();
+        }
+    });
+    let error = move || {
+        let change_error = change.value().get().and_then(Result::err);
+        let delete_error = delete.value().get().and_then(Result::err);
+        change_error.or(delete_error).map(|e| {
+            view! { <p class="notice notice-danger" role="alert">{e.to_string()}</p> }
+        })
+    };
+    let buttons = match status {
+        EventStatus::Draft => view! {
+            <StatusButton change id=id.clone() action=EventAction::Publish label="Publish" class="button" />
+            <ActionForm action=delete attr:class="inline-form">
+                <input type="hidden" name="id" value=id.clone() />
+                <button type="submit" class="button button-danger">"Delete draft"</button>
+            </ActionForm>
+        }
+        .into_any(),
+        EventStatus::Published => view! {
+            <StatusButton change id=id.clone() action=EventAction::Unpublish label="Unpublish" class="button button-secondary" />
+            <StatusButton change id=id.clone() action=EventAction::Cancel label="Cancel event" class="button button-danger" />
+        }
+        .into_any(),
+        EventStatus::Cancelled => {
+            view! { <p class="muted">"This event is cancelled."</p> }.into_any()
+        }
+    };
+    view! {
+        <section class="panel status-actions" aria-label="Event status">
+            {error}
+            <div class="actions">{buttons}</div>
+        </section>
+    }
+}
+
+/// The event's orders, with a refund button on paid ones.
+#[component]
+fn EventOrders(event_id: String) -> impl IntoView {
+    let refund = ServerAction::<RefundOrder>::new();
+    let orders = Resource::new(
+        move || (event_id.clone(), refund.version().get()),
+        |(id, _)| list_event_orders(id),
+    );
+    let error = move || {
+        refund.value().get().and_then(Result::err).map(|e| {
+            view! { <p class="notice notice-danger" role="alert">{e.to_string()}</p> }
+        })
+    };
+    view! {
+        <section class="panel" aria-labelledby="orders-heading">
+            <h2 id="orders-heading">"Orders"</h2>
+            {error}
+            <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading orders…"</p> }>
+                {move || Suspend::new(async move {
+                    match orders.await {
+                        Ok(rows) if rows.is_empty() => view! { <p class="muted">"No orders yet."</p> }.into_any(),
+                        Ok(rows) => view! {
+                            <div class="table-wrap">
+                                <table>
+                                    <thead><tr>
+                                        <th scope="col">"Order"</th><th scope="col">"Buyer"</th>
+                                        <th scope="col">"Placed"</th><th scope="col">"Status"</th>
+                                        <th scope="col" class="num">"Tickets"</th><th scope="col" class="num">"Total"</th>
+                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {rows.into_iter().map(|row| view! {
+                                            <tr>
+                                                <td>{row.reference.clone()}</td>
+                                                <td>{row.buyer_email}</td>
+                                                <td>{row.created}</td>
+                                                <td>
+                                                    <span class=format!("badge badge-{}", row.status.as_str())>{row.status.as_str()}</span>
+                                                    {row.late_payment_refunded.then(|| view! { <span class="muted small">" (late payment)"</span> })}
+                                                </td>
+                                                <td class="num">{row.tickets}</td>
+                                                <td class="num">{row.total.to_string()}</td>
+                                                <td>
+                                                    {(row.status == OrderStatus::Paid).then(|| view! {
+                                                        <ActionForm action=refund attr:class="inline-form">
+                                                            <input type="hidden" name="id" value=row.id.clone() />
+                                                            <button type="submit" class="button button-secondary button-small"
+                                                                aria-label=format!("Refund order {}", row.reference)>"Refund"</button>
+                                                        </ActionForm>
+                                                    })}
+                                                </td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                        Err(error) => view! { <p class="notice notice-danger">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn StatusButton(
+    change: ServerAction<ChangeEventStatus>,
+    id: String,
+    action: EventAction,
+    label: &'static str,
+    class: &'static str,
+) -> impl IntoView {
+    let value = serde_json::to_value(action)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    view! {
+        <ActionForm action=change attr:class="inline-form">
+            <input type="hidden" name="id" value=id />
+            <input type="hidden" name="action" value=value />
+            <button type="submit" class=class disabled=move || change.pending().get()>
+                {label}
+            </button>
+        </ActionForm>
+    }
+}
+
+/// Loads the time zones, then shows the editor.
+#[component]
+fn EditorLoader(data: Option<EventEditorData>) -> impl IntoView {
+    let zones = Resource::new(|| (), |_| list_time_zones());
+    let data = StoredValue::new(data);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let zones = zones.await.unwrap_or_default();
+                view! { <EventEditor data=data.get_value() zones /> }
+            })}
+        </Suspense>
+    }
+}
+
+/// Field errors from this submit, or from the URL after a submit without JavaScript.
+fn errors_from_url(action_path: &str) -> Option<AppError> {
+    let query = use_query_map();
+    let query = query.read_untracked();
+    (query.get("__path").as_deref() == Some(action_path))
+        .then(|| query.get("__err"))
+        .flatten()
+        .map(|err| ServerFnUrlError::<AppError>::decode_err(&err))
+}
+
+#[component]
+fn EventEditor(data: Option<EventEditorData>, zones: Vec<String>) -> impl IntoView {
+    let editing = data.is_some();
+    let action_path = if editing {
+        <UpdateEvent as ServerFn>::PATH
+    } else {
+        <CreateEvent as ServerFn>::PATH
+    };
+    let (event_id, mut form, image_url, taken) = match data {
+        Some(d) => (d.id, d.form, d.image_url, d.taken),
+        None => (String::new(), EventForm::default(), None, Vec::new()),
+    };
+    if form.currency.is_empty() {
+        form.currency = "EUR".into();
+    }
+    if form.time_zone.is_empty() {
+        form.time_zone = "Europe/Berlin".into();
+    }
+    if form.tickets.is_empty() {
+        form.tickets.push(TicketForm::default());
+    }
+
+    let error: RwSignal<Option<AppError>> = RwSignal::new(errors_from_url(action_path));
+    let field_error =
+        move |name: String| Signal::derive(move || error.get().and_then(|e| e.message_for(&name)));
+    // Steps show one at a time only once hydrated; before that the whole form is visible.
+    let enhanced = RwSignal::new(false);
+    Effect::new(move |_| enhanced.set(true));
+    let step = RwSignal::new(
+        error
+            .get_untracked()
+            .and_then(|e| first_field(&e).map(|f| step_of_field(&f)))
+            .unwrap_or(0),
+    );
+    let progress: RwSignal<Option<f64>> = RwSignal::new(None);
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    let review: RwSignal<Vec<(String, String)>> = RwSignal::new(Vec::new());
+    let preview: RwSignal<Option<String>> = RwSignal::new(image_url);
+    let image_error: RwSignal<Option<String>> = RwSignal::new(None);
+
+    let go = move |to: usize| {
+        #[cfg(feature = "hydrate")]
+        if to == STEPS.len() - 1 {
+            if let Some(form) = form_ref.get_untracked() {
+                review.set(super::browser::form_summary(&form));
+            }
+        }
+        step.set(to);
+    };
+    #[cfg(feature = "hydrate")]
+    let navigate = leptos_router::hooks::use_navigate();
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            ev.prevent_default();
+            let Some(form) = form_ref.get_untracked() else {
+                return;
+            };
+            let intent = ev
+                .submitter()
+                .and_then(|s| s.get_attribute("value"))
+                .unwrap_or_default();
+            let navigate = navigate.clone();
+            progress.set(Some(0.0));
+            error.set(None);
+            let sent = super::browser::post_form_with_progress(
+                &form,
+                action_path,
+                &[("intent", intent.as_str())],
+                move |fraction| progress.set(Some(fraction)),
+                move |outcome| {
+                    progress.set(None);
+                    match outcome {
+                        Ok(path) => navigate(&path, Default::default()),
+                        Err(e) => {
+                            if let Some(field) = first_field(&e) {
+                                step.set(step_of_field(&field));
+                            }
+                            error.set(Some(e));
+                        }
+                    }
+                },
+            );
+            if sent.is_err() {
+                progress.set(None);
+                error.set(Some(AppError::Transport(
+                    "the upload could not start".into(),
+                )));
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+
+    let on_image = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        match super::browser::chosen_image(&ev) {
+            Ok(url) => {
+                image_error.set(None);
+                preview.set(url);
+            }
+            Err(message) => {
+                image_error.set(Some(message));
+                preview.set(None);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+
+    let rows = RwSignal::new(
+        form.tickets
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, t)| (i, t, taken.get(i).copied().unwrap_or(0)))
+            .collect::<Vec<_>>(),
+    );
+    let next_key = StoredValue::new(rows.with_untracked(|r| r.len()));
+    let add_row = move |_: leptos::ev::MouseEvent| {
+        let key = next_key.get_value();
+        next_key.set_value(key + 1);
+        rows.update(|r| r.push((key, TicketForm::default(), 0)));
+    };
+
+    let hidden_unless = move |n: usize| move || enhanced.get() && step.get() != n;
+    let step_nav = move |n: usize| {
+        view! {
+            <div class="step-nav" hidden=move || !enhanced.get()>
+                {(n > 0).then(|| view! {
+                    <button type="button" class="button button-secondary" on:click=move |_| go(n - 1)>"Back"</button>
+                })}
+                {(n + 1 < STEPS.len()).then(|| view! {
+                    <button type="button" class="button" on:click=move |_| go(n + 1)>
+                        {format!("Next: {}", STEPS[n + 1])}
+                    </button>
+                })}
+            </div>
+        }
+    };
+    let text = move |label: &'static str,
+                     name: &'static str,
+                     value: String,
+                     kind: &'static str,
+                     required: bool| {
+        view! { <TextField label name value kind required error=field_error(name.to_owned()) /> }
+    };
+
+    view! {
+        <ol class="wizard-steps" hidden=move || !enhanced.get() aria-label="Steps">
+            {STEPS
+                .iter()
+                .enumerate()
+                .map(|(n, label)| view! {
+                    <li>
+                        <button
+                            type="button"
+                            class="step-link"
+                            aria-current=move || (step.get() == n).then_some("step")
+                            on:click=move |_| go(n)
+                        >
+                            {format!("{}. {label}", n + 1)}
+                        </button>
+                    </li>
+                })
+                .collect_view()}
+        </ol>
+        <form
+            class="panel editor"
+            method="post"
+            enctype="multipart/form-data"
+            action=action_path
+            node_ref=form_ref
+            on:submit=on_submit
+            novalidate=move || enhanced.get()
+        >
+            {move || error.get().map(|e| view! {
+                <p class="notice notice-danger" role="alert">{e.to_string()}</p>
+            })}
+            <input type="hidden" name="event_id" value=event_id />
+
+            <fieldset class="step" class:step-hidden=hidden_unless(0)>
+                <legend>"Details"</legend>
+                {text("Title", "title", form.title.clone(), "text", true)}
+                <div class="field" class:has-error=move || field_error("description".into()).get().is_some()>
+                    <label for="field-description">"Description"</label>
+                    <textarea id="field-description" name="description" rows="8"
+                        aria-describedby="field-description-message">{form.description.clone()}</textarea>
+                    <p id="field-description-message" class="field-message">
+                        {move || field_error("description".into()).get().unwrap_or_else(|| {
+                            "Plain text. Leave an empty line between paragraphs; web addresses become links.".into()
+                        })}
+                    </p>
+                </div>
+                <SelectField label="Currency" name="currency" value=form.currency.clone()
+                    options=CURRENCIES.iter().map(|c| c.to_string()).collect() error=field_error("currency".into()) />
+                {step_nav(0)}
+            </fieldset>
+
+            <fieldset class="step" class:step-hidden=hidden_unless(1)>
+                <legend>"Date and place"</legend>
+                <SelectField label="Time zone" name="time_zone" value=form.time_zone.clone()
+                    options=zones error=field_error("time_zone".into()) />
+                <div class="field-row">
+                    {text("Starts", "starts_at", form.starts_at.clone(), "datetime-local", true)}
+                    {text("Ends", "ends_at", form.ends_at.clone(), "datetime-local", true)}
+                </div>
+                {text("Venue", "venue", form.venue.clone(), "text", false)}
+                {text("Address", "address", form.address.clone(), "text", false)}
+                {text("Online link (for online events)", "online_url", form.online_url.clone(), "url", false)}
+                {step_nav(1)}
+            </fieldset>
+
+            <fieldset class="step" class:step-hidden=hidden_unless(2)>
+                <legend>"Tickets"</legend>
+                {move || field_error("ticket_name.0".into()).get().filter(|_| rows.with(|r| r.is_empty())).map(|m| view! {
+                    <p class="notice notice-danger">{m}</p>
+                })}
+                <For
+                    each=move || rows.get()
+                    key=|(key, _, _)| *key
+                    children=move |(key, ticket, taken)| {
+                        let index = Signal::derive(move || {
+                            rows.with(|r| r.iter().position(|(k, _, _)| *k == key).unwrap_or(0))
+                        });
+                        let remove = move |_| rows.update(|r| r.retain(|(k, _, _)| *k != key));
+                        view! { <TicketRow ticket taken index error enhanced remove /> }
+                    }
+                />
+                <button type="button" class="button button-secondary" hidden=move || !enhanced.get()
+                    disabled={move || rows.with(|r| r.len()) >= MAX_TICKET_TYPES} on:click=add_row>
+                    "Add a ticket type"
+                </button>
+                {step_nav(2)}
+            </fieldset>
+
+            <fieldset class="step" class:step-hidden=hidden_unless(3)>
+                <legend>"Image"</legend>
+                <div class="field" class:has-error=move || image_error.get().or_else(|| field_error("image".into()).get()).is_some()>
+                    <label for="field-image">{if editing { "Replace the cover image" } else { "Cover image" }}</label>
+                    <input id="field-image" type="file" name="image" accept="image/jpeg,image/png,image/webp"
+                        aria-describedby="field-image-message" on:change=on_image />
+                    <p id="field-image-message" class="field-message">
+                        {move || image_error.get().or_else(|| field_error("image".into()).get()).unwrap_or_else(|| {
+                            "JPEG, PNG or WebP, up to 10 MB and 8000 × 8000 pixels. Wide images (16:9) look best.".into()
+                        })}
+                    </p>
+                </div>
+                {move || preview.get().map(|src| view! {
+                    <img class="image-preview" src=src alt="Preview of the cover image" />
+                })}
+                {step_nav(3)}
+            </fieldset>
+
+            <fieldset class="step" class:step-hidden=hidden_unless(4)>
+                <legend>"Review"</legend>
+                <dl class="review" hidden=move || !enhanced.get()>
+                    {move || review.get().into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+                </dl>
+                {move || progress.get().map(|p| view! {
+                    <label class="upload-progress">
+                        "Uploading… "
+                        <progress max="100" value=(p * 100.0).round()>{format!("{:.0}%", p * 100.0)}</progress>
+                    </label>
+                })}
+                <div class="actions">
+                    {if editing {
+                        view! { <button type="submit" name="intent" value="save" class="button" disabled=move || progress.get().is_some()>"Save changes"</button> }.into_any()
+                    } else {
+                        view! {
+                            <button type="submit" name="intent" value="publish" class="button" disabled=move || progress.get().is_some()>"Publish"</button>
+                            <button type="submit" name="intent" value="draft" class="button button-secondary" disabled=move || progress.get().is_some()>"Save as draft"</button>
+                        }.into_any()
+                    }}
+                </div>
+                {step_nav(4)}
+            </fieldset>
+        </form>
+    }
+}
+
+fn first_field(error: &AppError) -> Option<String> {
+    match error {
+        AppError::Fields(fields) => fields.first().map(|f: &FieldError| f.field.clone()),
+        _ => None,
+    }
+}
+
+#[component]
+fn TextField(
+    label: &'static str,
+    name: &'static str,
+    value: String,
+    kind: &'static str,
+    required: bool,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let message = format!("{id}-message");
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            <input id=id name=name type=kind value=value required=required
+                aria-invalid=move || error.get().is_some().to_string() aria-describedby=message.clone() />
+            <p id=message class="field-message">{move || error.get()}</p>
+        </div>
+    }
+}
+
+#[component]
+fn SelectField(
+    label: &'static str,
+    name: &'static str,
+    value: String,
+    options: Vec<String>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let message = format!("{id}-message");
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            <select id=id name=name aria-describedby=message.clone()>
+                {options.into_iter().map(|o| {
+                    let selected = o == value;
+                    view! { <option value=o.clone() selected=selected>{o.clone()}</option> }
+                }).collect_view()}
+            </select>
+            <p id=message class="field-message">{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// One ticket type's inputs. Field names repeat per row; errors carry the row's index.
+#[component]
+fn TicketRow(
+    ticket: TicketForm,
+    taken: u32,
+    index: Signal<usize>,
+    error: RwSignal<Option<AppError>>,
+    enhanced: RwSignal<bool>,
+    remove: impl Fn(leptos::ev::MouseEvent) + 'static,
+) -> impl IntoView {
+    let message = move |field: &'static str| {
+        Signal::derive(move || {
+            error
+                .get()
+                .and_then(|e| e.message_for(&format!("{field}.{}", index.get())))
+        })
+    };
+    let input =
+        move |label: &'static str, field: &'static str, value: String, kind: &'static str| {
+            let error = message(field);
+            let id = move || format!("{field}-{}", index.get());
+            view! {
+                <div class="field" class:has-error=move || error.get().is_some()>
+                    <label for=id>{label}</label>
+                    <input id=id name=field type=kind value=value
+                        aria-invalid=move || error.get().is_some().to_string() />
+                    <p class="field-message">{move || error.get()}</p>
+                </div>
+            }
+        };
+    let label = move || format!("Ticket type {}", index.get() + 1);
+    view! {
+        <div class="ticket-editor" role="group" aria-label=label>
+            <input type="hidden" name="ticket_id" value=ticket.id.clone() />
+            <div class="field-row">
+                {input("Name", "ticket_name", ticket.name.clone(), "text")}
+                {input("Price", "ticket_price", ticket.price.clone(), "text")}
+                {input("Capacity", "ticket_capacity", ticket.capacity.clone(), "number")}
+            </div>
+            <div class="field-row">
+                {input("Minimum per order", "ticket_min", ticket.min_per_order.clone(), "number")}
+                {input("Maximum per order", "ticket_max", ticket.max_per_order.clone(), "number")}
+            </div>
+            <div class="field-row">
+                {input("Sales start (optional)", "ticket_sale_starts", ticket.sale_starts_at.clone(), "datetime-local")}
+                {input("Sales end (optional)", "ticket_sale_ends", ticket.sale_ends_at.clone(), "datetime-local")}
+            </div>
+            {input("Description (optional)", "ticket_description", ticket.description.clone(), "text")}
+            {(taken > 0).then(|| view! { <p class="muted small">{format!("{taken} sold or held: this type stays, and its capacity cannot go below {taken}.")}</p> })}
+            <button type="button" class="button button-secondary button-small" hidden=move || !enhanced.get()
+                disabled={taken > 0} on:click=remove
+                aria-label=move || format!("Remove ticket type {}", index.get() + 1)>
+                "Remove"
+            </button>
+        </div>
+    }
+}

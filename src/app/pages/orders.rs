@@ -1,0 +1,266 @@
+//! After the ticket selector: the order page, the demo gateway's test payment page and
+//! "My tickets".
+use super::guard::SignedIn;
+use super::ErrorPanel;
+use crate::api::orders::{get_order, list_my_tickets, CancelDemoOrder, PayDemoOrder};
+use crate::domain::{OrderStatus, OrderView, TicketGroup, TicketStatus, TicketView};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn order_resource(settle: bool) -> Resource<Result<OrderView, crate::error::AppError>> {
+    let params = use_params_map();
+    let query = use_query_map();
+    Resource::new(
+        move || {
+            let query = query.read();
+            (
+                params.read().get("id").unwrap_or_default(),
+                query.get("session_id").filter(|_| settle),
+                settle && query.get("cancelled").is_some(),
+            )
+        },
+        |(id, session_id, cancelled)| get_order(id, session_id, cancelled),
+    )
+}
+
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    view! {
+        <Title text="Your order" />
+        <SignedIn>
+            <OrderContent />
+        </SignedIn>
+    }
+}
+
+#[component]
+fn OrderContent() -> impl IntoView {
+    let order = order_resource(true);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading your order…"</p> }>
+            {move || Suspend::new(async move {
+                match order.await {
+                    Ok(order) => view! { <OrderDetails order /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn OrderDetails(order: OrderView) -> impl IntoView {
+    let event_href = format!("/events/{}", order.event_slug);
+    let status = match order.status {
+        OrderStatus::Paid => view! {
+            <p class="notice notice-success" role="status">
+                "You're going! Your tickets are below and on their way to your inbox."
+            </p>
+        }
+        .into_any(),
+        OrderStatus::Pending => {
+            let pay = order.test_mode.then(|| {
+                view! {
+                    <a class="button" href=format!("/pay/demo/{}", order.id)>"Continue to the test payment"</a>
+                }
+            });
+            view! {
+                <p class="notice" role="status">
+                    "Waiting for your payment. Your tickets are held for you for a few minutes."
+                </p>
+                {pay}
+            }
+            .into_any()
+        }
+        OrderStatus::Expired | OrderStatus::Cancelled => view! {
+            <p class="notice notice-danger" role="status">
+                "This order was not paid, so its tickets went back on sale. Nothing was charged."
+            </p>
+            <a class="button" href=event_href.clone()>"Choose tickets again"</a>
+        }
+        .into_any(),
+        OrderStatus::Refunded => {
+            let why = if order.late_payment_refunded {
+                "Your payment arrived after your hold ran out and the tickets had sold out, so it was refunded in full."
+            } else {
+                "This order was refunded; its tickets are no longer valid."
+            };
+            view! { <p class="notice notice-danger" role="status">{why}</p> }.into_any()
+        }
+    };
+    view! {
+        <header class="page-header">
+            <p class="eyebrow">{format!("Order {}", order.reference)}</p>
+            <h1>{order.event_title.clone()}</h1>
+            <p class="muted">{order.event_when.clone()} " · " <a href=event_href>"Event page"</a></p>
+        </header>
+        {status}
+        <OrderSummary order=order.clone() />
+        {(!order.tickets.is_empty()).then(|| view! {
+            <section aria-labelledby="tickets-heading">
+                <h2 id="tickets-heading">"Tickets"</h2>
+                <TicketCards tickets=order.tickets.clone() />
+            </section>
+        })}
+    }
+}
+
+#[component]
+fn OrderSummary(order: OrderView) -> impl IntoView {
+    view! {
+        <section class="panel" aria-label="Order summary">
+            <table>
+                <tbody>
+                    {order.lines.into_iter().map(|line| view! {
+                        <tr>
+                            <td>{format!("{} × {}", line.quantity, line.name)}</td>
+                            <td class="num">{line.subtotal.to_string()}</td>
+                        </tr>
+                    }).collect_view()}
+                    <tr>
+                        <th scope="row">"Total"</th>
+                        <td class="num"><strong>{order.total.to_string()}</strong></td>
+                    </tr>
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+fn TicketCards(tickets: Vec<TicketView>) -> impl IntoView {
+    view! {
+        <ul class="ticket-cards">
+            {tickets.into_iter().map(|ticket| {
+                let void = ticket.status == TicketStatus::Void;
+                let label = format!("QR code of ticket {}", ticket.reference);
+                view! {
+                    <li class="panel ticket-card" class:void=void>
+                        // The SVG is generated by the server from the ticket code.
+                        <div class="qr" role="img" aria-label=label inner_html=ticket.qr_svg></div>
+                        <div>
+                            <p class="ticket-name">{ticket.type_name}</p>
+                            <p class="muted">{ticket.holder_name}</p>
+                            <p class="ticket-ref">{ticket.reference}</p>
+                            {void.then(|| view! { <p class="badge badge-cancelled">"void"</p> })}
+                        </div>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// The demo gateway: a local page that stands in for Stripe Checkout, clearly marked.
+#[component]
+pub fn DemoPaymentPage() -> impl IntoView {
+    view! {
+        <Title text="Test payment" />
+        <SignedIn>
+            <DemoPaymentContent />
+        </SignedIn>
+    }
+}
+
+#[component]
+fn DemoPaymentContent() -> impl IntoView {
+    let order = order_resource(false);
+    let pay = ServerAction::<PayDemoOrder>::new();
+    let cancel = ServerAction::<CancelDemoOrder>::new();
+    let error = move || {
+        pay.value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| cancel.value().get().and_then(Result::err))
+            .map(|e| view! { <p class="notice notice-danger" role="alert">{e.to_string()}</p> })
+    };
+    view! {
+        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match order.await {
+                    Ok(order) if order.status == OrderStatus::Pending => {
+                        let (pay_id, cancel_id) = (order.id.clone(), order.id.clone());
+                        view! {
+                        <section class="panel demo-payment">
+                            <p class="test-mode-banner" role="note">
+                                "Test mode: this is TickEx's demo payment page. No card is needed and no money moves."
+                            </p>
+                            <h1>{format!("Pay {} for {}", order.total, order.event_title)}</h1>
+                            <OrderSummary order=order.clone() />
+                            {error}
+                            <div class="actions">
+                                <ActionForm action=pay attr:class="inline-form">
+                                    <input type="hidden" name="id" value=pay_id />
+                                    <button type="submit" class="button">{format!("Pay {}", order.total)}</button>
+                                </ActionForm>
+                                <ActionForm action=cancel attr:class="inline-form">
+                                    <input type="hidden" name="id" value=cancel_id />
+                                    <button type="submit" class="button button-secondary">"Cancel payment"</button>
+                                </ActionForm>
+                            </div>
+                        </section>
+                        }
+                        .into_any()
+                    }
+                    Ok(order) => view! { <OrderDetails order /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn MyTicketsPage() -> impl IntoView {
+    view! {
+        <Title text="My tickets" />
+        <SignedIn>
+            <MyTicketsContent />
+        </SignedIn>
+    }
+}
+
+#[component]
+fn MyTicketsContent() -> impl IntoView {
+    let groups = Resource::new(|| (), |_| list_my_tickets());
+    view! {
+        <header class="page-header">
+            <h1>"My tickets"</h1>
+        </header>
+        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading your tickets…"</p> }>
+            {move || Suspend::new(async move {
+                match groups.await {
+                    Ok(groups) if groups.is_empty() => view! {
+                        <div class="panel empty-state">
+                            <h2>"No tickets yet"</h2>
+                            <p><a href="/">"Find an event"</a></p>
+                        </div>
+                    }
+                    .into_any(),
+                    Ok(groups) => groups
+                        .into_iter()
+                        .map(|group| view! { <TicketGroupView group /> })
+                        .collect_view()
+                        .into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TicketGroupView(group: TicketGroup) -> impl IntoView {
+    let heading = format!("tickets-{}", group.event_slug);
+    let labelledby = heading.clone();
+    view! {
+        <section class="ticket-group" aria-labelledby=labelledby>
+            <h2 id=heading>
+                <a href=format!("/events/{}", group.event_slug)>{group.event_title}</a>
+            </h2>
+            <p class="muted">{group.event_when} " · " {group.place}</p>
+            <TicketCards tickets=group.tickets />
+        </section>
+    }
+}

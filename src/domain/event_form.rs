@@ -1,0 +1,591 @@
+//! The create/edit event form: what the browser sends, and (on the server) its validation
+//! into typed values. Field names here are the form's input names, so a field error lands
+//! next to its input; ticket fields carry their row index (`ticket_price.1`).
+use serde::{Deserialize, Serialize};
+
+pub const MAX_TICKET_TYPES: usize = 20;
+/// The largest image upload accepted, checked in the browser first and on the server always.
+pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
+
+/// The raw form, exactly as typed. Dates are `YYYY-MM-DDTHH:MM` in the event's zone.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventForm {
+    pub title: String,
+    pub description: String,
+    pub time_zone: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub venue: String,
+    pub address: String,
+    pub online_url: String,
+    pub currency: String,
+    pub tickets: Vec<TicketForm>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketForm {
+    /// Empty for a ticket type added in this form.
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub price: String,
+    pub capacity: String,
+    pub min_per_order: String,
+    pub max_per_order: String,
+    pub sale_starts_at: String,
+    pub sale_ends_at: String,
+}
+
+impl Default for TicketForm {
+    fn default() -> Self {
+        TicketForm {
+            id: String::new(),
+            name: String::new(),
+            description: String::new(),
+            price: String::new(),
+            capacity: String::new(),
+            min_per_order: "1".into(),
+            max_per_order: "10".into(),
+            sale_starts_at: String::new(),
+            sale_ends_at: String::new(),
+        }
+    }
+}
+
+impl TicketForm {
+    fn is_blank(&self) -> bool {
+        [&self.id, &self.name, &self.price, &self.capacity]
+            .iter()
+            .all(|v| v.trim().is_empty())
+    }
+}
+
+/// Builds an [`EventForm`] from name/value pairs in document order; the n-th value of a
+/// ticket field belongs to the n-th ticket row.
+#[derive(Debug, Default)]
+pub struct EventFormBuilder {
+    form: EventForm,
+    ticket_counts: std::collections::HashMap<&'static str, usize>,
+}
+
+impl EventFormBuilder {
+    /// Returns false for a name the form does not have.
+    pub fn push(&mut self, name: &str, value: String) -> bool {
+        let form = &mut self.form;
+        let slot = match name {
+            "title" => &mut form.title,
+            "description" => &mut form.description,
+            "time_zone" => &mut form.time_zone,
+            "starts_at" => &mut form.starts_at,
+            "ends_at" => &mut form.ends_at,
+            "venue" => &mut form.venue,
+            "address" => &mut form.address,
+            "online_url" => &mut form.online_url,
+            "currency" => &mut form.currency,
+            _ => return self.push_ticket(name, value),
+        };
+        *slot = value;
+        true
+    }
+
+    fn push_ticket(&mut self, name: &str, value: String) -> bool {
+        let (key, get): (&'static str, fn(&mut TicketForm) -> &mut String) = match name {
+            "ticket_id" => ("ticket_id", |t| &mut t.id),
+            "ticket_name" => ("ticket_name", |t| &mut t.name),
+            "ticket_description" => ("ticket_description", |t| &mut t.description),
+            "ticket_price" => ("ticket_price", |t| &mut t.price),
+            "ticket_capacity" => ("ticket_capacity", |t| &mut t.capacity),
+            "ticket_min" => ("ticket_min", |t| &mut t.min_per_order),
+            "ticket_max" => ("ticket_max", |t| &mut t.max_per_order),
+            "ticket_sale_starts" => ("ticket_sale_starts", |t| &mut t.sale_starts_at),
+            "ticket_sale_ends" => ("ticket_sale_ends", |t| &mut t.sale_ends_at),
+            _ => return false,
+        };
+        let index = self.ticket_counts.entry(key).or_default();
+        // A form with more rows than we accept is refused by validation, not by memory.
+        if *index > MAX_TICKET_TYPES {
+            return true;
+        }
+        if self.form.tickets.len() <= *index {
+            self.form
+                .tickets
+                .resize_with(*index + 1, TicketForm::default);
+        }
+        *get(&mut self.form.tickets[*index]) = value;
+        *index += 1;
+        true
+    }
+
+    pub fn finish(self) -> EventForm {
+        self.form
+    }
+}
+
+/// Which wizard step holds a field, so an error can bring the user back to it.
+pub fn step_of_field(field: &str) -> usize {
+    match field.split('.').next().unwrap_or(field) {
+        "title" | "description" | "currency" => 0,
+        "time_zone" | "starts_at" | "ends_at" | "venue" | "address" | "online_url" => 1,
+        "image" => 3,
+        _ if field.starts_with("ticket") => 2,
+        _ => 4,
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use validate::{validate, Mode, ValidEvent, ValidTicket};
+
+#[cfg(feature = "ssr")]
+mod validate {
+    use super::{EventForm, TicketForm, MAX_TICKET_TYPES};
+    use crate::domain::{Currency, Money};
+    use crate::error::FieldError;
+    use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+    use chrono_tz::Tz;
+
+    /// Stripe's smallest charge is about half a unit of most currencies.
+    const MIN_PAID_MINOR: i64 = 50;
+    const MAX_PRICE_MINOR: i64 = 100_000_000;
+    const MAX_CAPACITY: i64 = 100_000;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Mode {
+        Create,
+        Edit,
+    }
+
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ValidEvent {
+        pub title: String,
+        pub description: String,
+        pub time_zone: String,
+        pub starts_at: DateTime<Utc>,
+        pub ends_at: DateTime<Utc>,
+        pub venue: String,
+        pub address: String,
+        pub online_url: Option<String>,
+        pub currency: Currency,
+        pub tickets: Vec<ValidTicket>,
+    }
+
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ValidTicket {
+        /// The row of the form it came from, for error messages.
+        pub row: usize,
+        pub id: Option<String>,
+        pub name: String,
+        pub description: Option<String>,
+        pub price: Money,
+        pub capacity: i64,
+        pub min_per_order: i64,
+        pub max_per_order: i64,
+        pub sale_starts_at: Option<DateTime<Utc>>,
+        pub sale_ends_at: Option<DateTime<Utc>>,
+    }
+
+    struct Errors(Vec<FieldError>);
+
+    impl Errors {
+        fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+            self.0.push(FieldError {
+                field: field.into(),
+                message: message.into(),
+            });
+        }
+    }
+
+    fn text(
+        errors: &mut Errors,
+        field: &str,
+        value: &str,
+        label: &str,
+        range: std::ops::RangeInclusive<usize>,
+    ) -> String {
+        let value = value.trim().to_owned();
+        let len = value.chars().count();
+        if *range.start() > 0 && len == 0 {
+            errors.add(field, format!("{label} is required."));
+        } else if len < *range.start() {
+            errors.add(
+                field,
+                format!("{label} needs at least {} characters.", range.start()),
+            );
+        } else if len > *range.end() {
+            errors.add(
+                field,
+                format!("{label} can be at most {} characters.", range.end()),
+            );
+        }
+        value
+    }
+
+    /// A `datetime-local` value read in `tz`.
+    fn local_time(
+        errors: &mut Errors,
+        field: &str,
+        value: &str,
+        tz: Option<Tz>,
+    ) -> Option<DateTime<Utc>> {
+        let value = value.trim();
+        let naive = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
+            .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"));
+        let Ok(naive) = naive else {
+            errors.add(field, "Enter a date and time.");
+            return None;
+        };
+        let tz = tz?;
+        match tz.from_local_datetime(&naive).earliest() {
+            Some(at) => Some(at.with_timezone(&Utc)),
+            None => {
+                errors.add(
+                    field,
+                    format!("That time does not exist in {tz} (the clocks change then)."),
+                );
+                None
+            }
+        }
+    }
+
+    fn whole_number(
+        errors: &mut Errors,
+        field: &str,
+        value: &str,
+        label: &str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> i64 {
+        match value.trim().parse::<i64>() {
+            Ok(n) if range.contains(&n) => n,
+            _ => {
+                errors.add(
+                    field,
+                    format!(
+                        "{label} must be a whole number from {} to {}.",
+                        range.start(),
+                        range.end()
+                    ),
+                );
+                *range.start()
+            }
+        }
+    }
+
+    fn web_link(errors: &mut Errors, field: &str, value: &str) -> Option<String> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        let scheme_ok = value.starts_with("https://") || value.starts_with("http://");
+        if !scheme_ok || value.len() > 500 || value.chars().any(char::is_whitespace) {
+            errors.add(field, "Enter a full web address starting with https://");
+        }
+        Some(value.to_owned())
+    }
+
+    /// Checks every field and reports every problem at once.
+    pub fn validate(
+        form: &EventForm,
+        mode: Mode,
+        now: DateTime<Utc>,
+    ) -> Result<ValidEvent, Vec<FieldError>> {
+        let mut errors = Errors(Vec::new());
+        let title = text(&mut errors, "title", &form.title, "Title", 3..=120);
+        let description = text(
+            &mut errors,
+            "description",
+            &form.description,
+            "Description",
+            0..=20_000,
+        );
+        let currency = Currency::parse(form.currency.trim()).unwrap_or_else(|_| {
+            errors.add("currency", "Choose a currency, like EUR or USD.");
+            Currency::parse("EUR").expect("EUR is a currency")
+        });
+        let tz = form.time_zone.trim().parse::<Tz>().ok();
+        if tz.is_none() {
+            errors.add(
+                "time_zone",
+                "Choose a time zone from the list, like Europe/Berlin.",
+            );
+        }
+        let starts_at = local_time(&mut errors, "starts_at", &form.starts_at, tz);
+        let ends_at = local_time(&mut errors, "ends_at", &form.ends_at, tz);
+        if let (Some(start), Some(end)) = (starts_at, ends_at) {
+            if end <= start {
+                errors.add("ends_at", "The end must be after the start.");
+            } else if end - start > Duration::days(31) {
+                errors.add("ends_at", "An event can last at most 31 days.");
+            }
+        }
+        if let Some(start) = starts_at {
+            if mode == Mode::Create && start <= now {
+                errors.add("starts_at", "The event must start in the future.");
+            } else if start > now + Duration::days(5 * 366) {
+                errors.add(
+                    "starts_at",
+                    "The event must start within the next five years.",
+                );
+            }
+        }
+        let venue = text(&mut errors, "venue", &form.venue, "Venue", 0..=200);
+        let address = text(&mut errors, "address", &form.address, "Address", 0..=300);
+        let online_url = web_link(&mut errors, "online_url", &form.online_url);
+        if venue.is_empty() && online_url.is_none() {
+            errors.add("venue", "Give a venue, or an online link below.");
+        }
+
+        let rows: Vec<(usize, &TicketForm)> = form
+            .tickets
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.is_blank())
+            .collect();
+        if rows.is_empty() {
+            errors.add("ticket_name.0", "Add at least one ticket type.");
+        } else if rows.len() > MAX_TICKET_TYPES {
+            errors.add(
+                "ticket_name.0",
+                format!("An event can have at most {MAX_TICKET_TYPES} ticket types."),
+            );
+        }
+        let tickets = rows
+            .into_iter()
+            .map(|(i, row)| ticket(&mut errors, i, row, currency, tz, ends_at))
+            .collect();
+
+        if !errors.0.is_empty() {
+            return Err(errors.0);
+        }
+        Ok(ValidEvent {
+            title,
+            description,
+            time_zone: form.time_zone.trim().to_owned(),
+            starts_at: starts_at.expect("checked above"),
+            ends_at: ends_at.expect("checked above"),
+            venue,
+            address,
+            online_url,
+            currency,
+            tickets,
+        })
+    }
+
+    fn ticket(
+        errors: &mut Errors,
+        i: usize,
+        row: &TicketForm,
+        currency: Currency,
+        tz: Option<Tz>,
+        event_ends_at: Option<DateTime<Utc>>,
+    ) -> ValidTicket {
+        let name = text(
+            errors,
+            &format!("ticket_name.{i}"),
+            &row.name,
+            "Name",
+            1..=80,
+        );
+        let description = text(
+            errors,
+            &format!("ticket_description.{i}"),
+            &row.description,
+            "Description",
+            0..=500,
+        );
+        let price_field = format!("ticket_price.{i}");
+        let price = match Money::parse_major(&row.price, currency) {
+            Ok(p) if p.minor() == 0 || (MIN_PAID_MINOR..=MAX_PRICE_MINOR).contains(&p.minor()) => p,
+            Ok(p) if p.minor() > MAX_PRICE_MINOR => {
+                errors.add(price_field, "That price is too high.");
+                p
+            }
+            Ok(p) => {
+                errors.add(
+                    price_field,
+                    format!(
+                        "Paid tickets cost at least {}; use 0 for free.",
+                        Money::new(MIN_PAID_MINOR, currency).format_plain()
+                    ),
+                );
+                p
+            }
+            Err(_) => {
+                errors.add(price_field, "Enter a price like 12.50, or 0 for free.");
+                Money::new(0, currency)
+            }
+        };
+        let capacity = whole_number(
+            errors,
+            &format!("ticket_capacity.{i}"),
+            &row.capacity,
+            "Capacity",
+            1..=MAX_CAPACITY,
+        );
+        let min_per_order = whole_number(
+            errors,
+            &format!("ticket_min.{i}"),
+            &row.min_per_order,
+            "Minimum per order",
+            1..=100,
+        );
+        let max_per_order = whole_number(
+            errors,
+            &format!("ticket_max.{i}"),
+            &row.max_per_order,
+            "Maximum per order",
+            1..=100,
+        );
+        if max_per_order < min_per_order {
+            errors.add(
+                format!("ticket_max.{i}"),
+                "The maximum must be at least the minimum.",
+            );
+        }
+        let optional_time = |errors: &mut Errors, field: String, value: &str| {
+            (!value.trim().is_empty())
+                .then(|| local_time(errors, &field, value, tz))
+                .flatten()
+        };
+        let sale_starts_at = optional_time(
+            errors,
+            format!("ticket_sale_starts.{i}"),
+            &row.sale_starts_at,
+        );
+        let sale_ends_at =
+            optional_time(errors, format!("ticket_sale_ends.{i}"), &row.sale_ends_at);
+        if let (Some(start), Some(end)) = (sale_starts_at, sale_ends_at) {
+            if end <= start {
+                errors.add(
+                    format!("ticket_sale_ends.{i}"),
+                    "Sales must end after they start.",
+                );
+            }
+        }
+        if let (Some(end), Some(event_end)) = (sale_ends_at, event_ends_at) {
+            if end > event_end {
+                errors.add(
+                    format!("ticket_sale_ends.{i}"),
+                    "Sales must end by the end of the event.",
+                );
+            }
+        }
+        ValidTicket {
+            row: i,
+            id: Some(row.id.trim().to_owned()).filter(|id| !id.is_empty()),
+            name,
+            description: Some(description).filter(|d| !d.is_empty()),
+            price,
+            capacity,
+            min_per_order,
+            max_per_order,
+            sale_starts_at,
+            sale_ends_at,
+        }
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn now() -> chrono::DateTime<Utc> {
+        Utc.with_ymd_and_hms(2027, 1, 1, 12, 0, 0).unwrap()
+    }
+
+    fn good_form() -> EventForm {
+        let mut b = EventFormBuilder::default();
+        for (k, v) in [
+            ("title", "Rust Meetup"),
+            ("description", "Talks."),
+            ("currency", "EUR"),
+            ("time_zone", "Europe/Berlin"),
+            ("starts_at", "2027-03-13T19:00"),
+            ("ends_at", "2027-03-13T22:00"),
+            ("venue", "Hall A"),
+            ("ticket_id", ""),
+            ("ticket_name", "Standard"),
+            ("ticket_price", "12.50"),
+            ("ticket_capacity", "100"),
+            ("ticket_id", ""),
+            ("ticket_name", "Free"),
+            ("ticket_price", "0"),
+            ("ticket_capacity", "5"),
+        ] {
+            assert!(b.push(k, v.to_owned()));
+        }
+        b.finish()
+    }
+
+    fn fields(form: &EventForm) -> Vec<String> {
+        validate(form, Mode::Create, now())
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
+
+    #[test]
+    fn a_good_form_is_read_in_the_event_zone() {
+        let event = validate(&good_form(), Mode::Create, now()).unwrap();
+        assert_eq!(
+            event.starts_at,
+            Utc.with_ymd_and_hms(2027, 3, 13, 18, 0, 0).unwrap()
+        );
+        assert_eq!(event.tickets.len(), 2);
+        assert_eq!(event.tickets[0].price.minor(), 1250);
+        assert_eq!(event.tickets[1].max_per_order, 10);
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let mut form = good_form();
+        form.ends_at = "2027-03-13T18:00".into();
+        form.time_zone = "Mars/Olympus".into();
+        form.tickets[1].price = "0.10".into();
+        form.tickets[0].capacity = "-3".into();
+        let got = fields(&form);
+        assert!(got.contains(&"time_zone".to_owned()), "{got:?}");
+        assert!(got.contains(&"ticket_price.1".to_owned()), "{got:?}");
+        assert!(got.contains(&"ticket_capacity.0".to_owned()), "{got:?}");
+        let mut form = good_form();
+        form.ends_at = "2027-03-13T18:00".into();
+        assert_eq!(fields(&form), vec!["ends_at"]);
+    }
+
+    #[test]
+    fn blank_rows_are_ignored_but_one_ticket_is_required() {
+        let mut form = good_form();
+        form.tickets.push(TicketForm::default());
+        assert_eq!(
+            validate(&form, Mode::Create, now()).unwrap().tickets.len(),
+            2
+        );
+        form.tickets = vec![TicketForm::default()];
+        assert_eq!(fields(&form), vec!["ticket_name.0"]);
+    }
+
+    #[test]
+    fn past_starts_are_refused_only_when_creating() {
+        let mut form = good_form();
+        form.starts_at = "2026-12-01T19:00".into();
+        form.ends_at = "2026-12-01T20:00".into();
+        assert_eq!(fields(&form), vec!["starts_at"]);
+        assert!(validate(&form, Mode::Edit, now()).is_ok());
+    }
+
+    #[test]
+    fn a_time_skipped_by_daylight_saving_is_refused() {
+        let mut form = good_form();
+        form.starts_at = "2027-03-28T02:30".into();
+        form.ends_at = "2027-03-28T05:00".into();
+        assert_eq!(fields(&form), vec!["starts_at"]);
+    }
+
+    #[test]
+    fn steps_follow_the_wizard() {
+        assert_eq!(step_of_field("title"), 0);
+        assert_eq!(step_of_field("ends_at"), 1);
+        assert_eq!(step_of_field("ticket_price.3"), 2);
+        assert_eq!(step_of_field("image"), 3);
+    }
+}

@@ -1,0 +1,66 @@
+//! Taking payments: Stripe Checkout when keys are configured, otherwise a local demo gateway
+//! that drives exactly the same fulfilment and release code.
+mod demo;
+mod stripe;
+pub mod webhook;
+
+pub use demo::DemoGateway;
+pub use stripe::StripeGateway;
+
+use crate::server::config::Settings;
+use chrono::{DateTime, Utc};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+pub type PayFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, PaymentError>> + Send + 'a>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentError {
+    #[error("payment provider: {0}")]
+    Provider(String),
+}
+
+/// What a Checkout Session is created from.
+#[derive(Debug, Clone)]
+pub struct SessionRequest {
+    pub order_id: String,
+    pub buyer_email: String,
+    pub currency: String,
+    /// Name, unit price in minor units, quantity.
+    pub lines: Vec<(String, i64, u32)>,
+    pub expires_at: DateTime<Utc>,
+    pub success_url: String,
+    pub cancel_url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CreatedSession {
+    pub id: String,
+    pub url: String,
+}
+
+/// A session as the provider sees it now.
+#[derive(Debug, Clone)]
+pub struct SessionState {
+    pub paid: bool,
+    pub payment_ref: Option<String>,
+}
+
+pub trait PaymentGateway: Send + Sync {
+    /// True for the local test-mode gateway; the UI says so.
+    fn is_demo(&self) -> bool;
+    fn create_session<'a>(&'a self, request: &'a SessionRequest) -> PayFuture<'a, CreatedSession>;
+    fn session<'a>(&'a self, id: &'a str) -> PayFuture<'a, SessionState>;
+    /// Ends a session so it can no longer be paid.
+    fn expire_session<'a>(&'a self, id: &'a str) -> PayFuture<'a, ()>;
+    /// Refunds a payment in full; the key makes a repeated call a no-op at the provider.
+    fn refund<'a>(&'a self, payment_ref: &'a str, idempotency_key: &'a str) -> PayFuture<'a, ()>;
+}
+
+pub fn from_settings(settings: &Settings) -> Arc<dyn PaymentGateway> {
+    match &settings.stripe {
+        Some(stripe) => Arc::new(StripeGateway::new(stripe)),
+        None => Arc::new(DemoGateway),
+    }
+}

@@ -1,0 +1,840 @@
+//! Issue 6: holding, paying, fulfilling and releasing, under concurrency and against a
+//! local Stripe double that the real async-stripe client talks to.
+mod common;
+
+use common::{
+    app_error, event_fields, multipart, register, spawn_with, test_settings, unique_email, TestApp,
+    Visitor,
+};
+use futures::future::join_all;
+use std::sync::{Arc, Mutex};
+use tickex::api::events::CreateEvent;
+use tickex::api::orders::{Checkout, RefundOrder};
+use tickex::domain::{CheckoutLine, Role};
+use tickex::error::AppError;
+use tickex::server::auth::session::CurrentUser;
+use tickex::server::config::{Settings, StripeSettings};
+use tickex::server::db::{NewUser, UserRepo};
+use tickex::server::payments::webhook;
+use tickex::server::services::orders::{self, PaymentOutcome};
+
+const WEBHOOK_SECRET: &str = "whsec_test_secret";
+
+fn sql_vars(pairs: &[(&str, &str)]) -> surrealdb::types::Variables {
+    let mut vars = surrealdb::types::Variables::new();
+    for (k, v) in pairs {
+        vars.insert(*k, v.to_string());
+    }
+    vars
+}
+
+async fn query<T: surrealdb::types::SurrealValue>(
+    app: &TestApp,
+    sql: &str,
+    pairs: &[(&str, &str)],
+) -> Vec<T> {
+    let mut response = app
+        .server
+        .state
+        .db
+        .execute(sql, sql_vars(pairs))
+        .await
+        .unwrap();
+    response.take(0).unwrap()
+}
+
+/// `[available, held, sold, capacity]` of a ticket type.
+async fn ledger(app: &TestApp, ticket_type: &str) -> Vec<i64> {
+    let rows: Vec<Vec<i64>> = query(
+        app,
+        "SELECT VALUE [available, held, sold, capacity] FROM type::record('ticket_type', $id)",
+        &[("id", ticket_type)],
+    )
+    .await;
+    rows.into_iter().next().unwrap()
+}
+
+fn assert_balanced(l: &[i64]) {
+    assert_eq!(
+        l[0] + l[1] + l[2],
+        l[3],
+        "available + held + sold == capacity: {l:?}"
+    );
+    assert!(l.iter().all(|n| *n >= 0), "never negative: {l:?}");
+}
+
+/// An organizer's published event with the given (name, price, capacity) ticket types;
+/// returns the event id and the ticket type ids in order.
+async fn event_with(app: &TestApp, tickets: &[(&str, &str, &str)]) -> (String, Vec<String>) {
+    let organizer = register(app, &unique_email("org"), true).await;
+    let mut fields: Vec<(String, String)> = event_fields("Race Night")
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("ticket_"))
+        .collect();
+    for (name, price, capacity) in tickets {
+        for (k, v) in [
+            ("ticket_id", ""),
+            ("ticket_name", name),
+            ("ticket_price", price),
+            ("ticket_capacity", capacity),
+            ("ticket_max", "10"),
+        ] {
+            fields.push((k.to_owned(), v.to_owned()));
+        }
+    }
+    let response = organizer
+        .call_multipart::<CreateEvent>(multipart(&fields, None))
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let path: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    let slug = path.trim_start_matches("/events/");
+    let ids: Vec<String> = query(
+        app,
+        "SELECT VALUE record::id(id) FROM event WHERE slug = $slug",
+        &[("slug", slug)],
+    )
+    .await;
+    let event = ids[0].clone();
+    let types: Vec<String> = query(
+        app,
+        "SELECT VALUE record::id(id) FROM ticket_type WHERE event = type::record('event', $e) ORDER BY position",
+        &[("e", &event)],
+    )
+    .await;
+    (event, types)
+}
+
+/// `n` buyers that exist in the database, as the services see a signed-in user.
+async fn buyers(app: &TestApp, n: usize) -> Vec<CurrentUser> {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let email = unique_email(&format!("buyer{i}"));
+        let id = UserRepo(&app.server.state.db)
+            .create(NewUser {
+                name: format!("Buyer {i}"),
+                email: email.clone(),
+                password_hash: None,
+                role: "customer",
+            })
+            .await
+            .unwrap();
+        out.push(CurrentUser {
+            id,
+            name: format!("Buyer {i}"),
+            email,
+            role: Role::Customer,
+            session_key: String::new(),
+        });
+    }
+    out
+}
+
+fn line(ticket_type: &str, quantity: u32) -> CheckoutLine {
+    CheckoutLine {
+        ticket_type_id: ticket_type.to_owned(),
+        quantity,
+    }
+}
+
+fn surrealkv_settings() -> Settings {
+    let mut settings = test_settings();
+    settings.database_url = format!(
+        "surrealkv://{}",
+        settings.data_dir.join("race.db").display()
+    );
+    settings
+}
+
+/// The SurrealDB guard itself, without TickEx code around it: 300 concurrent guarded
+/// increments on one record lose nothing and never pass the limit.
+async fn guard_holds_on(settings: Settings) {
+    let app = spawn_with(settings).await;
+    let db = &app.server.state.db;
+    db.execute(
+        "CREATE counter:guard SET available = 200, taken = 0",
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let attempts = (0..300).map(|_| async {
+        db.execute(
+            "BEGIN TRANSACTION;
+             LET $u = (UPDATE counter:guard SET available -= 1, taken += 1
+                WHERE available >= 1 RETURN AFTER);
+             IF array::len($u) = 0 { THROW 'sold_out:guard' };
+             COMMIT TRANSACTION;",
+            Default::default(),
+        )
+        .await
+    });
+    let results = join_all(attempts).await;
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(won, 200, "exactly the stock was taken");
+    let rows: Vec<Vec<i64>> = query(
+        &app,
+        "SELECT VALUE [available, taken] FROM counter:guard",
+        &[],
+    )
+    .await;
+    assert_eq!(rows[0], vec![0, 200], "no lost update");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inventory_guard_loses_no_update_in_memory() {
+    guard_holds_on(test_settings()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inventory_guard_loses_no_update_on_surrealkv() {
+    guard_holds_on(surrealkv_settings()).await;
+}
+
+/// 200 buyers race for 50 seats, three times over on a fresh database each run.
+async fn race_for_the_last_seats(settings: impl Fn() -> Settings) {
+    for run in 0..3 {
+        let app = spawn_with(settings()).await;
+        let (event, types) = event_with(&app, &[("Standard", "20", "50")]).await;
+        let people = buyers(&app, 200).await;
+        let state = &app.server.state;
+        let now = chrono::Utc::now();
+        let attempts = people.iter().map(|buyer| {
+            let lines = vec![line(&types[0], 1)];
+            let event = event.clone();
+            async move { orders::checkout(state, buyer, &event, &lines, now).await }
+        });
+        let results = join_all(attempts).await;
+        let won: Vec<&String> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(won.len(), 50, "run {run}: exactly the capacity was held");
+        for r in &results {
+            if let Err(e) = r {
+                assert_eq!(
+                    e,
+                    &AppError::Validation("Sorry, “Standard” is sold out.".into()),
+                    "run {run}"
+                );
+            }
+        }
+        assert_eq!(ledger(&app, &types[0]).await, vec![0, 50, 0, 50]);
+
+        // Everyone who holds a seat pays, concurrently: all 50 are sold, none twice.
+        let paid = won.iter().map(|url| {
+            let id = url.trim_start_matches("/pay/demo/").to_owned();
+            async move { orders::payment_succeeded(state, &id, None, "test").await }
+        });
+        for outcome in join_all(paid).await {
+            assert_eq!(outcome.unwrap(), PaymentOutcome::Fulfilled);
+        }
+        assert_eq!(ledger(&app, &types[0]).await, vec![0, 0, 50, 50]);
+        let tickets: Vec<i64> = query(
+            &app,
+            "RETURN [array::len((SELECT VALUE id FROM ticket))]",
+            &[],
+        )
+        .await;
+        assert_eq!(tickets, vec![50]);
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_buyers_for_fifty_seats_in_memory() {
+    race_for_the_last_seats(test_settings).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_buyers_for_fifty_seats_on_surrealkv() {
+    race_for_the_last_seats(surrealkv_settings).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mixed_orders_over_two_ticket_types_are_all_or_nothing() {
+    let app = spawn_with(test_settings()).await;
+    let (event, types) = event_with(&app, &[("Floor", "10", "40"), ("Balcony", "15", "30")]).await;
+    let people = buyers(&app, 120).await;
+    let state = &app.server.state;
+    let now = chrono::Utc::now();
+    let attempts = people.iter().enumerate().map(|(i, buyer)| {
+        let lines = vec![
+            line(&types[0], (i % 3) as u32 + 1),
+            line(&types[1], (i % 2) as u32 + 1),
+        ];
+        let event = event.clone();
+        async move {
+            (
+                lines.clone(),
+                orders::checkout(state, buyer, &event, &lines, now).await,
+            )
+        }
+    });
+    let results = join_all(attempts).await;
+    let mut expected = [0_i64, 0];
+    for (lines, result) in &results {
+        if result.is_ok() {
+            expected[0] += i64::from(lines[0].quantity);
+            expected[1] += i64::from(lines[1].quantity);
+        }
+    }
+    let floor = ledger(&app, &types[0]).await;
+    let balcony = ledger(&app, &types[1]).await;
+    assert_balanced(&floor);
+    assert_balanced(&balcony);
+    assert_eq!(
+        floor[1], expected[0],
+        "held equals what successful orders asked for"
+    );
+    assert_eq!(balcony[1], expected[1]);
+    assert!(floor[1] <= 40 && balcony[1] <= 30);
+    assert!(
+        floor[0] < 3 || balcony[0] < 2,
+        "the race ran until one type could not serve a whole order: {floor:?} {balcony:?}"
+    );
+    app.stop().await;
+}
+
+// ---- Stripe mode, against a local double --------------------------------------------------
+
+/// A created session: its id, the form async-stripe sent, and the idempotency key.
+type SentSession = (String, Vec<(String, String)>, Option<String>);
+
+#[derive(Default)]
+struct StripeDouble {
+    sessions: Vec<SentSession>,
+    paid: std::collections::HashSet<String>,
+    expired: Vec<String>,
+    refunds: Vec<(String, Option<String>)>,
+    fail_sessions: bool,
+}
+
+type Double = Arc<Mutex<StripeDouble>>;
+
+mod double {
+    use super::Double;
+    use axum::extract::{Path, State};
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::routing::{get, post};
+    use axum::{Form, Json, Router};
+    use serde_json::json;
+
+    async fn create(
+        State(double): State<Double>,
+        headers: HeaderMap,
+        Form(form): Form<Vec<(String, String)>>,
+    ) -> (StatusCode, Json<serde_json::Value>) {
+        let mut d = double.lock().unwrap();
+        if d.fail_sessions {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({"error": {"type": "api_error", "message": "boom"}})),
+            );
+        }
+        let id = format!("cs_test_{}", d.sessions.len() + 1);
+        let key = headers
+            .get("idempotency-key")
+            .map(|v| v.to_str().unwrap().to_owned());
+        d.sessions.push((id.clone(), form, key));
+        (
+            StatusCode::OK,
+            Json(json!({
+                "id": id, "object": "checkout.session", "payment_status": "unpaid",
+                "url": format!("https://checkout.stripe.test/c/pay/{id}")
+            })),
+        )
+    }
+
+    async fn retrieve(
+        State(double): State<Double>,
+        Path(id): Path<String>,
+    ) -> Json<serde_json::Value> {
+        let paid = double.lock().unwrap().paid.contains(&id);
+        Json(json!({
+            "id": id, "object": "checkout.session",
+            "payment_status": if paid { "paid" } else { "unpaid" },
+            "payment_intent": if paid { Some(format!("pi_{id}")) } else { None },
+        }))
+    }
+
+    async fn expire(
+        State(double): State<Double>,
+        Path(id): Path<String>,
+    ) -> Json<serde_json::Value> {
+        double.lock().unwrap().expired.push(id.clone());
+        Json(json!({ "id": id, "object": "checkout.session", "payment_status": "unpaid" }))
+    }
+
+    async fn refund(
+        State(double): State<Double>,
+        headers: HeaderMap,
+        Form(form): Form<Vec<(String, String)>>,
+    ) -> Json<serde_json::Value> {
+        let intent = form
+            .iter()
+            .find(|(k, _)| k == "payment_intent")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let key = headers
+            .get("idempotency-key")
+            .map(|v| v.to_str().unwrap().to_owned());
+        double.lock().unwrap().refunds.push((intent, key));
+        Json(json!({ "id": "re_test_1", "object": "refund" }))
+    }
+
+    pub async fn spawn(double: Double) -> String {
+        let router = Router::new()
+            .route("/v1/checkout/sessions", post(create))
+            .route("/v1/checkout/sessions/{id}", get(retrieve))
+            .route("/v1/checkout/sessions/{id}/expire", post(expire))
+            .route("/v1/refunds", post(refund))
+            .with_state(double);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        format!("http://{addr}")
+    }
+}
+
+async fn stripe_app(double: Double) -> TestApp {
+    let mut settings = test_settings();
+    settings.stripe = Some(StripeSettings {
+        secret_key: "sk_test_double".into(),
+        webhook_secret: WEBHOOK_SECRET.into(),
+        api_base: double::spawn(double).await,
+    });
+    spawn_with(settings).await
+}
+
+/// Checks out `quantity` of `ticket_type` as `buyer` over HTTP; returns the order id.
+async fn buy(buyer: &mut Visitor<'_>, event: &str, ticket_type: &str, quantity: &str) -> String {
+    let response = buyer
+        .call::<Checkout>(&[
+            ("event_id", event),
+            ("lines[0][ticket_type_id]", ticket_type),
+            ("lines[0][quantity]", quantity),
+        ])
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let url: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert!(url.starts_with("https://checkout.stripe.test/"), "{url}");
+    let email = buyer.me().await.unwrap().email;
+    let ids: Vec<String> = query(
+        buyer.app,
+        "SELECT VALUE record::id(id) FROM purchase WHERE buyer.email = $email ORDER BY created_at DESC LIMIT 1",
+        &[("email", &email)],
+    )
+    .await;
+    ids[0].clone()
+}
+
+fn session_event(
+    kind: &str,
+    event_id: &str,
+    order: &str,
+    session: &str,
+    payment_status: &str,
+) -> String {
+    serde_json::json!({
+        "id": event_id,
+        "object": "event",
+        "type": kind,
+        "data": { "object": {
+            "id": session, "object": "checkout.session",
+            "client_reference_id": order,
+            "payment_status": payment_status,
+            "payment_intent": format!("pi_{session}"),
+        }}
+    })
+    .to_string()
+}
+
+async fn deliver(app: &TestApp, body: &str) -> u16 {
+    let header = webhook::sign(
+        body.as_bytes(),
+        WEBHOOK_SECRET,
+        chrono::Utc::now().timestamp(),
+    );
+    deliver_with(app, body, Some(&header)).await
+}
+
+async fn deliver_with(app: &TestApp, body: &str, header: Option<&str>) -> u16 {
+    let mut request = app
+        .client
+        .post(format!("{}{}", app.base, webhook::PATH))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(header) = header {
+        request = request.header("stripe-signature", header);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+async fn status_of(app: &TestApp, order: &str) -> String {
+    let rows: Vec<String> = query(
+        app,
+        "SELECT VALUE status FROM type::record('purchase', $id)",
+        &[("id", order)],
+    )
+    .await;
+    rows[0].clone()
+}
+
+async fn count_for(app: &TestApp, table: &str, order: &str) -> i64 {
+    let rows: Vec<i64> = query(
+        app,
+        &format!("RETURN [array::len((SELECT VALUE id FROM {table} WHERE purchase = type::record('purchase', $id)))]"),
+        &[("id", order)],
+    )
+    .await;
+    rows.first().copied().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_paid_order_from_five_concurrent_webhooks_and_the_success_page() {
+    let double = Double::default();
+    let app = stripe_app(double.clone()).await;
+    let (event, types) = event_with(&app, &[("Standard", "25", "10")]).await;
+    let mut buyer = register(&app, &unique_email("buyer"), false).await;
+    let order = buy(&mut buyer, &event, &types[0], "3").await;
+    assert_eq!(ledger(&app, &types[0]).await, vec![7, 3, 0, 10]);
+
+    let (session, form, key) = double.lock().unwrap().sessions[0].clone();
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    assert_eq!(
+        field("client_reference_id").as_deref(),
+        Some(order.as_str())
+    );
+    assert_eq!(field("line_items[0][quantity]").as_deref(), Some("3"));
+    assert_eq!(
+        field("line_items[0][price_data][unit_amount]").as_deref(),
+        Some("2500")
+    );
+    assert!(field("customer_email").unwrap().starts_with("buyer-"));
+    assert!(field("success_url")
+        .unwrap()
+        .contains("session_id={CHECKOUT_SESSION_ID}"));
+    assert_eq!(
+        key,
+        Some(format!("checkout-{order}")),
+        "idempotency key from the order id"
+    );
+
+    double.lock().unwrap().paid.insert(session.clone());
+    let body = session_event(
+        "checkout.session.completed",
+        "evt_paid_1",
+        &order,
+        &session,
+        "paid",
+    );
+    let deliveries = (0..5).map(|_| deliver(&app, &body));
+    let success_path = format!("/orders/{order}?session_id={session}");
+    let success = buyer.get(&success_path);
+    let (statuses, page) = tokio::join!(join_all(deliveries), success);
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(page.status(), 200);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("Your tickets are below"));
+
+    assert_eq!(status_of(&app, &order).await, "paid");
+    assert_eq!(
+        count_for(&app, "ticket", &order).await,
+        3,
+        "tickets issued once"
+    );
+    assert_eq!(
+        count_for(&app, "outbox", &order).await,
+        1,
+        "one email queued"
+    );
+    let paid_logs: Vec<i64> = query(
+        &app,
+        "RETURN [array::len((SELECT VALUE id FROM purchase_log WHERE purchase = type::record('purchase', $id) AND to_status = 'paid'))]",
+        &[("id", &order)],
+    )
+    .await;
+    assert_eq!(paid_logs, vec![1]);
+    assert_eq!(ledger(&app, &types[0]).await, vec![7, 0, 3, 10]);
+    let codes: Vec<String> = query(
+        &app,
+        "SELECT VALUE code FROM ticket WHERE purchase = type::record('purchase', $id)",
+        &[("id", &order)],
+    )
+    .await;
+    assert!(codes.iter().all(|c| c.len() >= 26));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_order_and_failed_payments_end_in_the_right_state() {
+    let double = Double::default();
+    let app = stripe_app(double.clone()).await;
+    let (event, types) = event_with(&app, &[("Standard", "25", "4")]).await;
+    let mut buyer = register(&app, &unique_email("buyer"), false).await;
+
+    // Expired arrives before completed: the late payment still gets its seats.
+    let first = buy(&mut buyer, &event, &types[0], "2").await;
+    let session = double.lock().unwrap().sessions[0].0.clone();
+    let expired = session_event(
+        "checkout.session.expired",
+        "evt_exp_1",
+        &first,
+        &session,
+        "unpaid",
+    );
+    assert_eq!(deliver(&app, &expired).await, 200);
+    assert_eq!(status_of(&app, &first).await, "expired");
+    assert_eq!(ledger(&app, &types[0]).await, vec![4, 0, 0, 4]);
+    let completed = session_event(
+        "checkout.session.completed",
+        "evt_done_1",
+        &first,
+        &session,
+        "paid",
+    );
+    assert_eq!(deliver(&app, &completed).await, 200);
+    assert_eq!(status_of(&app, &first).await, "paid");
+    assert_eq!(ledger(&app, &types[0]).await, vec![2, 0, 2, 4]);
+
+    // Unpaid completion (a bank debit), then the debit fails: seats go back.
+    let second = buy(&mut buyer, &event, &types[0], "1").await;
+    let session = double.lock().unwrap().sessions[1].0.clone();
+    let unpaid = session_event(
+        "checkout.session.completed",
+        "evt_unpaid_2",
+        &second,
+        &session,
+        "unpaid",
+    );
+    assert_eq!(deliver(&app, &unpaid).await, 200);
+    assert_eq!(status_of(&app, &second).await, "pending");
+    let failed = session_event(
+        "checkout.session.async_payment_failed",
+        "evt_fail_2",
+        &second,
+        &session,
+        "unpaid",
+    );
+    assert_eq!(deliver(&app, &failed).await, 200);
+    assert_eq!(status_of(&app, &second).await, "cancelled");
+    assert_eq!(ledger(&app, &types[0]).await, vec![2, 0, 2, 4]);
+
+    // A late payment after the seats were resold: refunded exactly once.
+    let third = buy(&mut buyer, &event, &types[0], "2").await;
+    let session = double.lock().unwrap().sessions[2].0.clone();
+    let expired = session_event(
+        "checkout.session.expired",
+        "evt_exp_3",
+        &third,
+        &session,
+        "unpaid",
+    );
+    assert_eq!(deliver(&app, &expired).await, 200);
+    let mut other = register(&app, &unique_email("other"), false).await;
+    let resold = buy(&mut other, &event, &types[0], "2").await;
+    assert_eq!(ledger(&app, &types[0]).await, vec![0, 2, 2, 4]);
+    let late = session_event(
+        "checkout.session.completed",
+        "evt_late_3",
+        &third,
+        &session,
+        "paid",
+    );
+    let deliveries = (0..5).map(|_| deliver(&app, &late));
+    assert!(join_all(deliveries).await.iter().all(|s| *s == 200));
+    assert_eq!(status_of(&app, &third).await, "refunded");
+    assert_eq!(count_for(&app, "ticket", &third).await, 0);
+    let refunds = double.lock().unwrap().refunds.clone();
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    assert_eq!(refunds[0].0, format!("pi_{session}"));
+    assert_eq!(refunds[0].1, Some(format!("refund-{third}")));
+    assert_eq!(
+        status_of(&app, &resold).await,
+        "pending",
+        "the other buyer keeps their seats"
+    );
+    assert_eq!(ledger(&app, &types[0]).await, vec![0, 2, 2, 4]);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_or_stale_webhooks_change_nothing() {
+    let double = Double::default();
+    let app = stripe_app(double.clone()).await;
+    let (event, types) = event_with(&app, &[("Standard", "25", "4")]).await;
+    let mut buyer = register(&app, &unique_email("buyer"), false).await;
+    let order = buy(&mut buyer, &event, &types[0], "1").await;
+    let session = double.lock().unwrap().sessions[0].0.clone();
+    let body = session_event(
+        "checkout.session.completed",
+        "evt_forged",
+        &order,
+        &session,
+        "paid",
+    );
+    let now = chrono::Utc::now().timestamp();
+
+    let wrong_secret = webhook::sign(body.as_bytes(), "whsec_attacker", now);
+    assert_eq!(deliver_with(&app, &body, Some(&wrong_secret)).await, 400);
+    assert_eq!(deliver_with(&app, &body, None).await, 400);
+    let stale = webhook::sign(body.as_bytes(), WEBHOOK_SECRET, now - 301);
+    assert_eq!(deliver_with(&app, &body, Some(&stale)).await, 400);
+    let signed = webhook::sign(body.as_bytes(), WEBHOOK_SECRET, now);
+    let tampered = body.replacen("paid", "paiD", 1);
+    assert_eq!(tampered.len(), body.len());
+    assert_eq!(deliver_with(&app, &tampered, Some(&signed)).await, 400);
+
+    assert_eq!(status_of(&app, &order).await, "pending");
+    assert_eq!(count_for(&app, "ticket", &order).await, 0);
+    let recorded: Vec<i64> = query(
+        &app,
+        "RETURN [array::len((SELECT VALUE id FROM webhook_event))]",
+        &[],
+    )
+    .await;
+    assert_eq!(recorded, vec![0]);
+    // An event type TickEx does not handle is acknowledged.
+    let other = serde_json::json!({"id": "evt_other", "type": "customer.created", "data": {"object": {"id": "cus_1"}}}).to_string();
+    assert_eq!(deliver(&app, &other).await, 200);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stripe_failing_releases_the_hold_with_a_clear_message() {
+    let double = Double::default();
+    double.lock().unwrap().fail_sessions = true;
+    let app = stripe_app(double.clone()).await;
+    let (event, types) = event_with(&app, &[("Standard", "25", "4")]).await;
+    let mut buyer = register(&app, &unique_email("buyer"), false).await;
+    let response = buyer
+        .call::<Checkout>(&[
+            ("event_id", &event),
+            ("lines[0][ticket_type_id]", &types[0]),
+            ("lines[0][quantity]", "2"),
+        ])
+        .await;
+    let error = app_error(response).await;
+    assert!(
+        matches!(error, AppError::PaymentUnavailable(_)),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("Nothing was charged"));
+    assert!(!error.to_string().to_lowercase().contains("boom"));
+    assert_eq!(ledger(&app, &types[0]).await, vec![4, 0, 0, 4]);
+    let statuses: Vec<String> = query(&app, "SELECT VALUE status FROM purchase", &[]).await;
+    assert_eq!(statuses, vec!["cancelled"]);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sweeper_expires_lapsed_holds_and_refunds_need_the_organizer() {
+    let double = Double::default();
+    let app = stripe_app(double.clone()).await;
+    let (event, types) = event_with(&app, &[("Standard", "25", "4")]).await;
+    let mut buyer = register(&app, &unique_email("buyer"), false).await;
+    let lapsed = buy(&mut buyer, &event, &types[0], "2").await;
+    let paid = buy(&mut buyer, &event, &types[0], "1").await;
+    let paid_session = double.lock().unwrap().sessions[1].0.clone();
+    double.lock().unwrap().paid.insert(paid_session.clone());
+
+    // Both holds lapse; the paid one is fulfilled by the sweep, the other released.
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let expired = orders::sweep(&app.server.state, later).await.unwrap();
+    assert_eq!(expired, 1);
+    assert_eq!(status_of(&app, &lapsed).await, "expired");
+    assert_eq!(status_of(&app, &paid).await, "paid");
+    assert_eq!(double.lock().unwrap().expired.len(), 1);
+    assert_eq!(ledger(&app, &types[0]).await, vec![3, 0, 1, 4]);
+
+    // The buyer cannot refund; the organizer can, once (the second call is refused).
+    let error = app_error(buyer.call::<RefundOrder>(&[("id", &paid)]).await).await;
+    assert_eq!(error, AppError::Forbidden);
+    let organizer_email: Vec<String> =
+        query(&app, "SELECT VALUE organizer.email FROM event", &[]).await;
+    let mut organizer = app.visitor();
+    let response = organizer
+        .call::<tickex::api::auth::LogIn>(&[
+            ("email", &organizer_email[0]),
+            ("password", "correct horse battery"),
+            ("next", "/"),
+        ])
+        .await;
+    assert!(response.status().is_success() || response.status().is_redirection());
+    let response = organizer.call::<RefundOrder>(&[("id", &paid)]).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let error = app_error(organizer.call::<RefundOrder>(&[("id", &paid)]).await).await;
+    assert!(matches!(error, AppError::Validation(_)));
+    assert_eq!(status_of(&app, &paid).await, "refunded");
+    assert_eq!(double.lock().unwrap().refunds.len(), 1);
+    let void: Vec<String> = query(
+        &app,
+        "SELECT VALUE status FROM ticket WHERE purchase = type::record('purchase', $id)",
+        &[("id", &paid)],
+    )
+    .await;
+    assert_eq!(void, vec!["void"]);
+    assert_eq!(ledger(&app, &types[0]).await, vec![4, 0, 0, 4]);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_buyers_sign_in_first_and_free_orders_need_no_payment() {
+    let app = spawn_with(test_settings()).await;
+    let (event, types) = event_with(&app, &[("Community", "0", "5")]).await;
+    let mut anonymous = app.visitor();
+    let response = anonymous
+        .call::<Checkout>(&[
+            ("event_id", &event),
+            ("lines[0][ticket_type_id]", &types[0]),
+            ("lines[0][quantity]", "2"),
+        ])
+        .await;
+    let redirect = response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert!(redirect.starts_with("/login?next="), "{redirect}");
+    assert!(
+        redirect.contains(&format!("{}%3A2", types[0])),
+        "the selection survives: {redirect}"
+    );
+    assert_eq!(app_error(response).await, AppError::Unauthenticated);
+    assert_eq!(ledger(&app, &types[0]).await, vec![5, 0, 0, 5]);
+
+    let mut buyer = register(&app, &unique_email("buyer"), false).await;
+    let response = buyer
+        .call::<Checkout>(&[
+            ("event_id", &event),
+            ("lines[0][ticket_type_id]", &types[0]),
+            ("lines[0][quantity]", "2"),
+        ])
+        .await;
+    let url: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert!(
+        url.starts_with("/orders/"),
+        "free orders skip payment: {url}"
+    );
+    assert_eq!(ledger(&app, &types[0]).await, vec![3, 0, 2, 5]);
+    let page = buyer.get(&url).await.text().await.unwrap();
+    assert!(
+        page.contains("Your tickets are below") && page.contains("<svg"),
+        "tickets with QR codes"
+    );
+
+    // Asking for more than is left names the ticket type and holds nothing.
+    let response = buyer
+        .call::<Checkout>(&[
+            ("event_id", &event),
+            ("lines[0][ticket_type_id]", &types[0]),
+            ("lines[0][quantity]", "4"),
+        ])
+        .await;
+    assert_eq!(
+        app_error(response).await,
+        AppError::Validation("Sorry, only 3 “Community” tickets are left.".into())
+    );
+    assert_eq!(ledger(&app, &types[0]).await, vec![3, 0, 2, 5]);
+    app.stop().await;
+}
