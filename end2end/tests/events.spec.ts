@@ -28,7 +28,7 @@ test("an organizer walks through the wizard with an image and publishes", async 
   // Step 1: details. Only this step is visible once hydrated.
   await expect(page.getByLabel("Venue")).toBeHidden();
   await page.getByLabel("Title").fill(title);
-  await page.getByLabel("Description").fill("Live jazz above the city.\n\nBring a jacket.");
+  await page.getByLabel("Description", { exact: true }).fill("Live jazz above the city.\n\nBring a jacket.");
   await page.getByLabel("Currency").selectOption("EUR");
   await page.getByRole("button", { name: "Next: Date and place" }).click();
 
@@ -57,7 +57,9 @@ test("an organizer walks through the wizard with an image and publishes", async 
 
   // Step 4: the image, previewed before upload.
   await page.getByLabel("Cover image").setInputFiles(path.join(__dirname, "../fixtures/cover.png"));
-  await expect(page.getByRole("img", { name: "Preview of the cover image" })).toBeVisible();
+  const preview = page.getByRole("img", { name: "Preview of the cover image" });
+  await expect(preview).toBeVisible();
+  await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1200);
   await page.getByRole("button", { name: "Next: Review" }).click();
 
   // Step 5: review and publish.
@@ -67,7 +69,7 @@ test("an organizer walks through the wizard with an image and publishes", async 
 
   await expect(page).toHaveURL(/\/events\/rooftop-jazz-e2e-/);
   await expect(page.getByRole("heading", { name: title })).toBeVisible();
-  await expect(page.getByText("Table for two")).toBeVisible();
+  await expect(page.getByText("Table for two", { exact: true })).toBeVisible();
   const cover = page.getByRole("img", { name: `Cover image of ${title}` });
   await expect(cover).toBeVisible();
   expect(await cover.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1200);

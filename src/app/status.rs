@@ -25,7 +25,7 @@ pub fn set_page_csp() {
     };
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data: https://res.cloudinary.com; \
+         style-src 'self'; img-src 'self' data: blob: https://res.cloudinary.com; \
          connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
          form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'"
     );
