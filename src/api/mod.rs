@@ -6,7 +6,7 @@ pub mod events;
 pub mod orders;
 
 /// Gives a server function's error response the status its error means (422, 403...),
-/// unless the function already redirects (a browser without JavaScript follows that).
+/// unless the function redirects instead.
 #[cfg(feature = "ssr")]
 pub(crate) fn with_status<T>(
     result: Result<T, crate::error::AppError>,
@@ -16,7 +16,9 @@ pub(crate) fn with_status<T>(
         leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
     ) {
         let mut parts = response.0.write().unwrap_or_else(|e| e.into_inner());
-        if !parts.status.is_some_and(|s| s.is_redirection()) {
+        // The server-function client only follows a redirect on a non-error status.
+        let redirects = parts.headers.contains_key(http::header::LOCATION);
+        if !redirects {
             parts.status = Some(error.status());
         }
     }

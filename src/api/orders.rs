@@ -25,8 +25,10 @@ pub async fn checkout(event_id: String, lines: Vec<CheckoutLine>) -> Result<Stri
                     .map(|l| format!("{}:{}", l.ticket_type_id, l.quantity))
                     .collect();
                 let back = format!("/events/{slug}?tickets={}", selection.join(","));
-                leptos_axum::redirect(&format!("/login?next={}", crate::domain::urlencode(&back)));
-                return Err(AppError::Unauthenticated);
+                // Not an error: the buyer is on their way, through the sign-in page.
+                let login = format!("/login?next={}", crate::domain::urlencode(&back));
+                leptos_axum::redirect(&login);
+                return Ok(login);
             };
             let url =
                 orders::checkout(&state, &buyer, &event_id, &lines, chrono::Utc::now()).await?;
