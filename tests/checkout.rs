@@ -410,21 +410,35 @@ async fn stripe_app(double: Double) -> TestApp {
     spawn_with(settings).await
 }
 
-/// Checks out `quantity` of `ticket_type` as `buyer` over HTTP; returns the order id.
-async fn buy(buyer: &mut Visitor<'_>, event: &str, ticket_type: &str, quantity: &str) -> String {
-    let response = buyer
+/// Calls the `checkout` server function as the ticket selector form does.
+async fn request_checkout(
+    visitor: &mut Visitor<'_>,
+    event: &str,
+    ticket_type: &str,
+    quantity: &str,
+) -> reqwest::Response {
+    visitor
         .call::<Checkout>(&[
             ("event_id", event),
             ("lines[0][ticket_type_id]", ticket_type),
             ("lines[0][quantity]", quantity),
         ])
-        .await;
+        .await
+}
+
+/// Checks out `quantity` of `ticket_type` as `buyer` over HTTP; returns the order id.
+async fn buy(buyer: &mut Visitor<'_>, event: &str, ticket_type: &str, quantity: &str) -> String {
+    let response = request_checkout(buyer, event, ticket_type, quantity).await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     let url: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
     // Follow the redirect to the (double's) Checkout page, as the browser would.
     let page = buyer.app.client.get(&url).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().starts_with("Stripe Checkout double: pay for cs_test_"));
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .starts_with("Stripe Checkout double: pay for cs_test_"));
     let email = buyer.me().await.unwrap().email;
     let ids: Vec<String> = query(
         buyer.app,
@@ -717,13 +731,7 @@ async fn stripe_failing_releases_the_hold_with_a_clear_message() {
     let app = stripe_app(double.clone()).await;
     let (event, types) = event_with(&app, &[("Standard", "25", "4")]).await;
     let mut buyer = register(&app, &unique_email("buyer"), false).await;
-    let response = buyer
-        .call::<Checkout>(&[
-            ("event_id", &event),
-            ("lines[0][ticket_type_id]", &types[0]),
-            ("lines[0][quantity]", "2"),
-        ])
-        .await;
+    let response = request_checkout(&mut buyer, &event, &types[0], "2").await;
     let error = app_error(response).await;
     assert!(
         matches!(error, AppError::PaymentUnavailable(_)),
@@ -793,13 +801,7 @@ async fn anonymous_buyers_sign_in_first_and_free_orders_need_no_payment() {
     let app = spawn_with(test_settings()).await;
     let (event, types) = event_with(&app, &[("Community", "0", "5")]).await;
     let mut anonymous = app.visitor();
-    let response = anonymous
-        .call::<Checkout>(&[
-            ("event_id", &event),
-            ("lines[0][ticket_type_id]", &types[0]),
-            ("lines[0][quantity]", "2"),
-        ])
-        .await;
+    let response = request_checkout(&mut anonymous, &event, &types[0], "2").await;
     let redirect = response
         .headers()
         .get("location")
@@ -812,16 +814,14 @@ async fn anonymous_buyers_sign_in_first_and_free_orders_need_no_payment() {
     );
     let body: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
     assert_eq!(body, redirect);
-    assert_eq!(ledger(&app, &types[0]).await, vec![5, 0, 0, 5], "nothing held");
+    assert_eq!(
+        ledger(&app, &types[0]).await,
+        vec![5, 0, 0, 5],
+        "nothing held"
+    );
 
     let mut buyer = register(&app, &unique_email("buyer"), false).await;
-    let response = buyer
-        .call::<Checkout>(&[
-            ("event_id", &event),
-            ("lines[0][ticket_type_id]", &types[0]),
-            ("lines[0][quantity]", "2"),
-        ])
-        .await;
+    let response = request_checkout(&mut buyer, &event, &types[0], "2").await;
     let url: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
     assert!(
         url.starts_with("/orders/"),
@@ -835,13 +835,7 @@ async fn anonymous_buyers_sign_in_first_and_free_orders_need_no_payment() {
     );
 
     // Asking for more than is left names the ticket type and holds nothing.
-    let response = buyer
-        .call::<Checkout>(&[
-            ("event_id", &event),
-            ("lines[0][ticket_type_id]", &types[0]),
-            ("lines[0][quantity]", "4"),
-        ])
-        .await;
+    let response = request_checkout(&mut buyer, &event, &types[0], "4").await;
     assert_eq!(
         app_error(response).await,
         AppError::Validation("Sorry, only 3 “Community” tickets are left.".into())

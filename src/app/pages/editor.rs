@@ -338,6 +338,7 @@ fn EventEditor(data: Option<EventEditorData>, zones: Vec<String>) -> impl IntoVi
         let _ = ev;
     };
 
+    let description = form.description.clone();
     let rows = RwSignal::new(
         form.tickets
             .iter()
@@ -412,16 +413,11 @@ fn EventEditor(data: Option<EventEditorData>, zones: Vec<String>) -> impl IntoVi
             <fieldset class="step" class:step-hidden=hidden_unless(0)>
                 <legend>"Details"</legend>
                 {text("Title", "title", form.title.clone(), "text", true)}
-                <div class="field" class:has-error=move || field_error("description".into()).get().is_some()>
-                    <label for="field-description">"Description"</label>
-                    <textarea id="field-description" name="description" rows="8"
-                        aria-describedby="field-description-message">{form.description.clone()}</textarea>
-                    <p id="field-description-message" class="field-message">
-                        {move || field_error("description".into()).get().unwrap_or_else(|| {
-                            "Plain text. Leave an empty line between paragraphs; web addresses become links.".into()
-                        })}
-                    </p>
-                </div>
+                {framed("Description", "description", field_error("description".into()),
+                    "Plain text. Leave an empty line between paragraphs; web addresses become links.",
+                    move |id, message| view! {
+                        <textarea id=id name="description" rows="8" aria-describedby=message>{description}</textarea>
+                    }.into_any())}
                 <SelectField label="Currency" name="currency" value=form.currency.clone()
                     options=CURRENCIES.iter().map(|c| c.to_string()).collect() error=field_error("currency".into()) />
                 {step_nav(0)}
@@ -466,16 +462,13 @@ fn EventEditor(data: Option<EventEditorData>, zones: Vec<String>) -> impl IntoVi
 
             <fieldset class="step" class:step-hidden=hidden_unless(3)>
                 <legend>"Image"</legend>
-                <div class="field" class:has-error=move || image_error.get().or_else(|| field_error("image".into()).get()).is_some()>
-                    <label for="field-image">{if editing { "Replace the cover image" } else { "Cover image" }}</label>
-                    <input id="field-image" type="file" name="image" accept="image/jpeg,image/png,image/webp"
-                        aria-describedby="field-image-message" on:change=on_image />
-                    <p id="field-image-message" class="field-message">
-                        {move || image_error.get().or_else(|| field_error("image".into()).get()).unwrap_or_else(|| {
-                            "JPEG, PNG or WebP, up to 10 MB and 8000 × 8000 pixels. Wide images (16:9) look best.".into()
-                        })}
-                    </p>
-                </div>
+                {framed(if editing { "Replace the cover image" } else { "Cover image" }, "image",
+                    Signal::derive(move || image_error.get().or_else(|| field_error("image".into()).get())),
+                    "JPEG, PNG or WebP, up to 10 MB and 8000 × 8000 pixels. Wide images (16:9) look best.",
+                    move |id, message| view! {
+                        <input id=id type="file" name="image" accept="image/jpeg,image/png,image/webp"
+                            aria-describedby=message on:change=on_image />
+                    }.into_any())}
                 {move || preview.get().map(|src| view! {
                     <img class="image-preview" src=src alt="Preview of the cover image" />
                 })}
@@ -516,6 +509,26 @@ fn first_field(error: &AppError) -> Option<String> {
     }
 }
 
+/// A labelled control with its message (or hint) below. `control` builds the control from
+/// its id and the id of the message that describes it.
+fn framed(
+    label: &'static str,
+    name: &'static str,
+    error: Signal<Option<String>>,
+    hint: &'static str,
+    control: impl FnOnce(String, String) -> AnyView,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let message = format!("{id}-message");
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            {control(id, message.clone())}
+            <p id=message class="field-message">{move || error.get().unwrap_or_else(|| hint.to_owned())}</p>
+        </div>
+    }
+}
+
 #[component]
 fn TextField(
     label: &'static str,
@@ -525,16 +538,13 @@ fn TextField(
     required: bool,
     error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
-    let message = format!("{id}-message");
-    view! {
-        <div class="field" class:has-error=move || error.get().is_some()>
-            <label for=id.clone()>{label}</label>
+    framed(label, name, error, "", move |id, message| {
+        view! {
             <input id=id name=name type=kind value=value required=required
-                aria-invalid=move || error.get().is_some().to_string() aria-describedby=message.clone() />
-            <p id=message class="field-message">{move || error.get()}</p>
-        </div>
-    }
+                aria-invalid=move || error.get().is_some().to_string() aria-describedby=message />
+        }
+        .into_any()
+    })
 }
 
 #[component]
@@ -545,20 +555,17 @@ fn SelectField(
     options: Vec<String>,
     error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
-    let message = format!("{id}-message");
-    view! {
-        <div class="field" class:has-error=move || error.get().is_some()>
-            <label for=id.clone()>{label}</label>
-            <select id=id name=name aria-describedby=message.clone()>
+    framed(label, name, error, "", move |id, message| {
+        view! {
+            <select id=id name=name aria-describedby=message>
                 {options.into_iter().map(|o| {
                     let selected = o == value;
                     view! { <option value=o.clone() selected=selected>{o.clone()}</option> }
                 }).collect_view()}
             </select>
-            <p id=message class="field-message">{move || error.get()}</p>
-        </div>
-    }
+        }
+        .into_any()
+    })
 }
 
 /// One ticket type's inputs. Field names repeat per row; errors carry the row's index.
