@@ -587,6 +587,34 @@ async fn one_paid_order_from_five_concurrent_webhooks_and_the_success_page() {
     )
     .await;
     assert!(codes.iter().all(|c| c.len() >= 26));
+
+    // Cancelling the event refunds its paid orders through Stripe and voids the tickets.
+    let admin = CurrentUser {
+        id: "ops".into(),
+        name: "Ops".into(),
+        email: "ops@example.com".into(),
+        role: Role::Admin,
+        session_key: String::new(),
+    };
+    let cancelled = tickex::server::services::events::change_status(
+        &app.server.state,
+        &admin,
+        &event,
+        tickex::domain::EventAction::Cancel,
+    )
+    .await
+    .unwrap();
+    assert_eq!(cancelled, tickex::domain::EventStatus::Cancelled);
+    assert_eq!(status_of(&app, &order).await, "refunded");
+    let refunds = double.lock().unwrap().refunds.clone();
+    assert_eq!(refunds, vec![(format!("pi_{session}"), Some(format!("refund-{order}")))]);
+    let statuses: Vec<String> = query(
+        &app,
+        "SELECT VALUE status FROM ticket WHERE purchase = type::record('purchase', $id)",
+        &[("id", &order)],
+    )
+    .await;
+    assert_eq!(statuses, vec!["void"; 3]);
     app.stop().await;
 }
 
