@@ -3,45 +3,20 @@
 mod common;
 
 use common::{
-    app_error, event_fields, multipart, register, spawn_with, test_settings, unique_email, TestApp,
-    Visitor,
+    app_error, buyers, event_with, query, register, spawn_with, test_settings, unique_email,
+    TestApp, Visitor,
 };
 use futures::future::join_all;
 use std::sync::{Arc, Mutex};
-use tickex::api::events::CreateEvent;
 use tickex::api::orders::{Checkout, RefundOrder};
 use tickex::domain::{CheckoutLine, Role};
 use tickex::error::AppError;
 use tickex::server::auth::session::CurrentUser;
 use tickex::server::config::{Settings, StripeSettings};
-use tickex::server::db::{NewUser, UserRepo};
 use tickex::server::payments::webhook;
 use tickex::server::services::orders::{self, PaymentOutcome};
 
 const WEBHOOK_SECRET: &str = "whsec_test_secret";
-
-fn sql_vars(pairs: &[(&str, &str)]) -> surrealdb::types::Variables {
-    let mut vars = surrealdb::types::Variables::new();
-    for (k, v) in pairs {
-        vars.insert(*k, v.to_string());
-    }
-    vars
-}
-
-async fn query<T: surrealdb::types::SurrealValue>(
-    app: &TestApp,
-    sql: &str,
-    pairs: &[(&str, &str)],
-) -> Vec<T> {
-    let mut response = app
-        .server
-        .state
-        .db
-        .execute(sql, sql_vars(pairs))
-        .await
-        .unwrap();
-    response.take(0).unwrap()
-}
 
 /// `[available, held, sold, capacity]` of a ticket type.
 async fn ledger(app: &TestApp, ticket_type: &str) -> Vec<i64> {
@@ -61,72 +36,6 @@ fn assert_balanced(l: &[i64]) {
         "available + held + sold == capacity: {l:?}"
     );
     assert!(l.iter().all(|n| *n >= 0), "never negative: {l:?}");
-}
-
-/// An organizer's published event with the given (name, price, capacity) ticket types;
-/// returns the event id and the ticket type ids in order.
-async fn event_with(app: &TestApp, tickets: &[(&str, &str, &str)]) -> (String, Vec<String>) {
-    let organizer = register(app, &unique_email("org"), true).await;
-    let mut fields: Vec<(String, String)> = event_fields("Race Night")
-        .into_iter()
-        .filter(|(k, _)| !k.starts_with("ticket_"))
-        .collect();
-    for (name, price, capacity) in tickets {
-        for (k, v) in [
-            ("ticket_id", ""),
-            ("ticket_name", name),
-            ("ticket_price", price),
-            ("ticket_capacity", capacity),
-            ("ticket_max", "10"),
-        ] {
-            fields.push((k.to_owned(), v.to_owned()));
-        }
-    }
-    let response = organizer
-        .call_multipart::<CreateEvent>(multipart(&fields, None))
-        .await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    let path: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
-    let slug = path.trim_start_matches("/events/");
-    let ids: Vec<String> = query(
-        app,
-        "SELECT VALUE record::id(id) FROM event WHERE slug = $slug",
-        &[("slug", slug)],
-    )
-    .await;
-    let event = ids[0].clone();
-    let types: Vec<String> = query(
-        app,
-        "SELECT VALUE record::id(id) FROM ticket_type WHERE event = type::record('event', $e) ORDER BY position",
-        &[("e", &event)],
-    )
-    .await;
-    (event, types)
-}
-
-/// `n` buyers that exist in the database, as the services see a signed-in user.
-async fn buyers(app: &TestApp, n: usize) -> Vec<CurrentUser> {
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let email = unique_email(&format!("buyer{i}"));
-        let id = UserRepo(&app.server.state.db)
-            .create(NewUser {
-                name: format!("Buyer {i}"),
-                email: email.clone(),
-                password_hash: None,
-                role: "customer",
-            })
-            .await
-            .unwrap();
-        out.push(CurrentUser {
-            id,
-            name: format!("Buyer {i}"),
-            email,
-            role: Role::Customer,
-            session_key: String::new(),
-        });
-    }
-    out
 }
 
 fn line(ticket_type: &str, quantity: u32) -> CheckoutLine {
@@ -607,7 +516,10 @@ async fn one_paid_order_from_five_concurrent_webhooks_and_the_success_page() {
     assert_eq!(cancelled, tickex::domain::EventStatus::Cancelled);
     assert_eq!(status_of(&app, &order).await, "refunded");
     let refunds = double.lock().unwrap().refunds.clone();
-    assert_eq!(refunds, vec![(format!("pi_{session}"), Some(format!("refund-{order}")))]);
+    assert_eq!(
+        refunds,
+        vec![(format!("pi_{session}"), Some(format!("refund-{order}")))]
+    );
     let statuses: Vec<String> = query(
         &app,
         "SELECT VALUE status FROM ticket WHERE purchase = type::record('purchase', $id)",

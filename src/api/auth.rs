@@ -241,3 +241,36 @@ mod tests {
         assert_eq!(safe_next(None), "/");
     }
 }
+
+/// "Forgot password": always the same answer, whether or not the email has an account.
+#[server]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    crate::api::with_status(
+        async move {
+            use crate::domain::Email;
+            use crate::server::{services::accounts, state::use_app_state};
+            let state = use_app_state()?;
+            let email = Email::parse(&email).map_err(|m| AppError::field("email", m))?;
+            accounts::request_password_reset(&state, &email, chrono::Utc::now()).await
+        }
+        .await,
+    )
+}
+
+/// Sets a new password from a reset link; the user then signs in with it.
+#[server]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    crate::api::with_status(
+        async move {
+            use crate::domain::NewPassword;
+            use crate::server::{services::accounts, state::use_app_state};
+            let state = use_app_state()?;
+            let password =
+                NewPassword::parse(password).map_err(|m| AppError::field("password", m))?;
+            accounts::reset_password(&state.db, &token, password, chrono::Utc::now()).await?;
+            leptos_axum::redirect("/login?reset=1");
+            Ok(())
+        }
+        .await,
+    )
+}

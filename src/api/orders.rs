@@ -153,3 +153,33 @@ pub async fn refund_order(id: String) -> Result<(), AppError> {
         .await,
     )
 }
+
+/// Sends the tickets of a paid order by email again (buyer or organizer; rate limited).
+#[server]
+pub async fn resend_tickets(id: String) -> Result<(), AppError> {
+    crate::api::with_status(
+        async move {
+            use crate::server::{auth::guard, services::orders, state::use_app_state};
+            let state = use_app_state()?;
+            let user = guard::require_user(&state).await?;
+            orders::resend_tickets(&state, &user, &id, chrono::Utc::now()).await
+        }
+        .await,
+    )
+}
+
+/// The dev mailbox: what TickEx would have emailed. Only when no email provider is set.
+#[server]
+pub async fn list_dev_mailbox() -> Result<Vec<crate::domain::DevEmail>, AppError> {
+    crate::api::with_status(
+        async move {
+            use crate::server::{email::outbox, state::use_app_state};
+            let state = use_app_state()?;
+            if state.mailer.delivers() {
+                return Err(AppError::NotFound("page".into()));
+            }
+            outbox::dev_mailbox(&state).await
+        }
+        .await,
+    )
+}

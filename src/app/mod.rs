@@ -12,8 +12,9 @@ use leptos_router::{
     path, SsrMode,
 };
 use pages::{
-    AccountPage, AdminUsersPage, DashboardPage, DemoPaymentPage, EditEventPage, EventPage,
-    HomePage, LoginPage, MyTicketsPage, NewEventPage, NotFoundPage, OrderPage, RegisterPage,
+    AccountPage, AdminUsersPage, DashboardPage, DemoPaymentPage, DevMailboxPage, EditEventPage,
+    EventPage, ForgotPasswordPage, HomePage, LoginPage, MyTicketsPage, NewEventPage, NotFoundPage,
+    OrderPage, RegisterPage, ResetPasswordPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -63,6 +64,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/:id") view=OrderPage ssr=SsrMode::Async />
                     <Route path=path!("/pay/demo/:id") view=DemoPaymentPage ssr=SsrMode::Async />
                     <Route path=path!("/tickets") view=MyTicketsPage ssr=SsrMode::Async />
+                    <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/dev/mailbox") view=DevMailboxPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />

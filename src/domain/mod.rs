@@ -14,7 +14,7 @@ pub use event::{
 };
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
-    CheckoutLine, OrderLineView, OrderStatus, OrderView, OrganizerOrderRow, TicketGroup,
+    CheckoutLine, DevEmail, OrderLineView, OrderStatus, OrderView, OrganizerOrderRow, TicketGroup,
     TicketStatus, TicketView, MAX_TICKETS_PER_ORDER,
 };
 pub use slug::slugify;

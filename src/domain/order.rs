@@ -112,6 +112,18 @@ pub struct TicketGroup {
     pub tickets: Vec<TicketView>,
 }
 
+/// An email as the dev mailbox shows it (only without an email provider).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DevEmail {
+    pub to: String,
+    pub subject: String,
+    /// Rendered by the server's own templates, user text escaped.
+    pub html: String,
+    pub status: String,
+    pub error: Option<String>,
+    pub queued: String,
+}
+
 /// An order row on the organizer's event page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizerOrderRow {
@@ -123,6 +135,8 @@ pub struct OrganizerOrderRow {
     pub total: Money,
     pub late_payment_refunded: bool,
     pub created: String,
+    /// The ticket email: `pending`, `sent`, or `failed: <reason>`.
+    pub email_status: Option<String>,
 }
 
 #[cfg(test)]

@@ -125,6 +125,23 @@ impl std::fmt::Debug for StripeSettings {
     }
 }
 
+/// Resend's API key; without it emails go to the dev mailbox.
+#[derive(Clone)]
+pub struct ResendSettings {
+    pub api_key: String,
+    /// `https://api.resend.com`, or a local double in tests.
+    pub api_base: String,
+}
+
+impl std::fmt::Debug for ResendSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResendSettings")
+            .field("api_key", &"[redacted]")
+            .field("api_base", &self.api_base)
+            .finish()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen_addr: SocketAddr,
@@ -152,6 +169,12 @@ pub struct Settings {
     pub hold_secs: i64,
     /// How often expired holds are swept back into stock.
     pub sweep_interval_secs: i64,
+    /// Resend for email; the dev mailbox when absent.
+    pub resend: Option<ResendSettings>,
+    /// The sender of every email, `Name <address>`.
+    pub email_from: String,
+    /// How often the outbox worker looks for email to send.
+    pub outbox_interval_secs: i64,
 }
 
 /// The keys `Leptos.toml` may set, all optional so an override can come from anywhere.
@@ -175,6 +198,9 @@ struct FileSettings {
     stripe_api_base: Option<String>,
     hold_secs: Option<i64>,
     sweep_interval_secs: Option<i64>,
+    resend_api_base: Option<String>,
+    email_from: Option<String>,
+    outbox_interval_secs: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -357,6 +383,27 @@ impl Settings {
             },
         );
 
+        let resend_api_base = match lookup("resend_api_base", file.resend_api_base) {
+            Some(raw) => parse_base_url(&raw)?,
+            None => "https://api.resend.com".into(),
+        };
+        let resend = secret("TICKEX_RESEND_API_KEY").map(|api_key| ResendSettings {
+            api_key,
+            api_base: resend_api_base,
+        });
+        let email_from = match lookup("email_from", file.email_from) {
+            Some(raw) if raw.value.contains('@') && !raw.value.contains(['\r', '\n']) => raw.value,
+            Some(raw) => {
+                return Err(ConfigError::invalid(
+                    &raw.setting,
+                    "expected a sender like TickEx <tickets@example.com>",
+                ))
+            }
+            None => "TickEx <tickets@tickex.invalid>".into(),
+        };
+        let outbox_interval_secs =
+            seconds("outbox_interval_secs", file.outbox_interval_secs, 2, 1)?;
+
         Ok(Settings {
             listen_addr,
             public_base_url,
@@ -386,6 +433,9 @@ impl Settings {
             stripe,
             hold_secs,
             sweep_interval_secs,
+            resend,
+            email_from,
+            outbox_interval_secs,
         })
     }
 
@@ -409,7 +459,11 @@ impl Settings {
             cloudinary: None,
             stripe: None,
             hold_secs: 30 * 60,
-            sweep_interval_secs: 30,
+            // Tests run the sweeper and the outbox worker themselves, at the time they choose.
+            sweep_interval_secs: 3600,
+            resend: None,
+            email_from: "TickEx <tickets@tickex.invalid>".into(),
+            outbox_interval_secs: 3600,
         }
     }
 

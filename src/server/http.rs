@@ -4,6 +4,7 @@ use crate::app::{shell, App};
 use crate::server::auth::google;
 use crate::server::config::Settings;
 use crate::server::db::{Db, DbError};
+use crate::server::email::{self, outbox};
 use crate::server::payments::{self, webhook};
 use crate::server::services::demo;
 use crate::server::services::orders;
@@ -79,6 +80,7 @@ pub async fn prepare_state(settings: Settings) -> Result<AppState, StartError> {
         db,
         images,
         payments: payments::from_settings(&settings),
+        mailer: email::from_settings(&settings),
         leptos_options: leptos_options(&settings),
         settings: Arc::new(settings),
     })
@@ -199,12 +201,14 @@ pub struct RunningServer {
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     sweeper: tokio::task::JoinHandle<()>,
+    mail_worker: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
     /// Stops accepting, lets requests in flight finish, and returns how serving ended.
     pub async fn stop(self) -> std::io::Result<()> {
         self.sweeper.abort();
+        self.mail_worker.abort();
         let _ = self.shutdown.send(());
         self.task.await.unwrap_or(Ok(()))
     }
@@ -237,12 +241,14 @@ pub async fn start(state: AppState) -> Result<RunningServer, StartError> {
             .await
     });
     let sweeper = orders::spawn_sweeper(state.clone());
+    let mail_worker = outbox::spawn_worker(state.clone());
     Ok(RunningServer {
         addr,
         state,
         shutdown,
         task,
         sweeper,
+        mail_worker,
     })
 }
 

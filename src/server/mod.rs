@@ -2,6 +2,7 @@
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod email;
 pub mod http;
 pub mod payments;
 pub mod services;

@@ -1,6 +1,7 @@
 use crate::error::AppError;
 use crate::server::config::Settings;
 use crate::server::db::Db;
+use crate::server::email::Mailer;
 use crate::server::payments::PaymentGateway;
 use crate::server::storage::ImageStore;
 use axum::extract::FromRef;
@@ -14,6 +15,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub images: Arc<dyn ImageStore>,
     pub payments: Arc<dyn PaymentGateway>,
+    pub mailer: Arc<dyn Mailer>,
     pub leptos_options: LeptosOptions,
 }
 

@@ -281,3 +281,92 @@ pub fn jpeg_bytes(width: u32, height: u32) -> Vec<u8> {
     image.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
     out.into_inner()
 }
+
+fn sql_vars(pairs: &[(&str, &str)]) -> surrealdb::types::Variables {
+    let mut vars = surrealdb::types::Variables::new();
+    for (k, v) in pairs {
+        vars.insert(*k, v.to_string());
+    }
+    vars
+}
+
+pub async fn query<T: surrealdb::types::SurrealValue>(
+    app: &TestApp,
+    sql: &str,
+    pairs: &[(&str, &str)],
+) -> Vec<T> {
+    let mut response = app
+        .server
+        .state
+        .db
+        .execute(sql, sql_vars(pairs))
+        .await
+        .unwrap();
+    response.take(0).unwrap()
+}
+
+/// An organizer's published event with the given (name, price, capacity) ticket types;
+/// returns the event id and the ticket type ids in order.
+pub async fn event_with(app: &TestApp, tickets: &[(&str, &str, &str)]) -> (String, Vec<String>) {
+    let organizer = register(app, &unique_email("org"), true).await;
+    let mut fields: Vec<(String, String)> = event_fields("Race Night")
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("ticket_"))
+        .collect();
+    for (name, price, capacity) in tickets {
+        for (k, v) in [
+            ("ticket_id", ""),
+            ("ticket_name", name),
+            ("ticket_price", price),
+            ("ticket_capacity", capacity),
+            ("ticket_max", "10"),
+        ] {
+            fields.push((k.to_owned(), v.to_owned()));
+        }
+    }
+    let response = organizer
+        .call_multipart::<tickex::api::events::CreateEvent>(multipart(&fields, None))
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let path: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    let slug = path.trim_start_matches("/events/");
+    let ids: Vec<String> = query(
+        app,
+        "SELECT VALUE record::id(id) FROM event WHERE slug = $slug",
+        &[("slug", slug)],
+    )
+    .await;
+    let event = ids[0].clone();
+    let types: Vec<String> = query(
+        app,
+        "SELECT VALUE record::id(id) FROM ticket_type WHERE event = type::record('event', $e) ORDER BY position",
+        &[("e", &event)],
+    )
+    .await;
+    (event, types)
+}
+
+/// `n` buyers that exist in the database, as the services see a signed-in user.
+pub async fn buyers(app: &TestApp, n: usize) -> Vec<tickex::server::auth::session::CurrentUser> {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let email = unique_email(&format!("buyer{i}"));
+        let id = tickex::server::db::UserRepo(&app.server.state.db)
+            .create(tickex::server::db::NewUser {
+                name: format!("Buyer {i}"),
+                email: email.clone(),
+                password_hash: None,
+                role: "customer",
+            })
+            .await
+            .unwrap();
+        out.push(tickex::server::auth::session::CurrentUser {
+            id,
+            name: format!("Buyer {i}"),
+            email,
+            role: tickex::domain::Role::Customer,
+            session_key: String::new(),
+        });
+    }
+    out
+}

@@ -1,6 +1,6 @@
 use crate::api::auth::{
     google_sign_in_enabled, BecomeOrganizer, ChangePassword, LogIn, LogOut, RegisterUser,
-    SignOutEverywhere,
+    RequestPasswordReset, ResetPassword, SignOutEverywhere,
 };
 use crate::app::session::use_session;
 use crate::domain::{urlencode, NewPassword, Role};
@@ -120,6 +120,11 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Sign in" />
         <section class="panel auth-panel">
             <h1>"Sign in"</h1>
+            {move || (query.read().get("reset").as_deref() == Some("1")).then(|| view! {
+                <p class="notice notice-success" role="status">
+                    "Your password was changed. Sign in with the new one."
+                </p>
+            })}
             {move || (query.read().get("error").as_deref() == Some("google")).then(|| view! {
                 <p class="notice notice-danger" role="alert">
                     "Signing in with Google did not complete. Please try again."
@@ -133,6 +138,7 @@ pub fn LoginPage() -> impl IntoView {
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" error=Signal::derive(|| None::<String>) />
                 <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>
+            <p class="muted"><a href="/forgot-password">"Forgot your password?"</a></p>
             <p class="muted">
                 "New to TickEx? "
                 <a href=move || format!("/register?next={}", urlencode(&next.get()))>"Create an account"</a>
@@ -246,5 +252,47 @@ pub fn AccountPage() -> impl IntoView {
                 .into_any()
             })}
         </Suspense>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let action = ServerAction::<RequestPasswordReset>::new();
+    view! {
+        <Title text="Forgot your password" />
+        <section class="panel auth-panel">
+            <h1>"Forgot your password?"</h1>
+            {move || matches!(action.value().get(), Some(Ok(()))).then(|| view! {
+                <p class="notice notice-success" role="status">
+                    "If an account exists for that email, we sent it a link to choose a new password. The link works for an hour."
+                </p>
+            })}
+            <ActionForm action>
+                {form_error(action.value())}
+                <Field label="Email" name="email" kind="email" autocomplete="email" error=field_error(action.value(), "email") />
+                <button type="submit" disabled=move || action.pending().get()>"Send me a link"</button>
+            </ActionForm>
+            <p class="muted"><a href="/login">"Back to sign in"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ResetPassword>::new();
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    view! {
+        <Title text="Choose a new password" />
+        <section class="panel auth-panel">
+            <h1>"Choose a new password"</h1>
+            <ActionForm action>
+                {form_error(action.value())}
+                <input type="hidden" name="token" value=token />
+                <Field label="New password" name="password" kind="password" autocomplete="new-password"
+                    hint=NewPassword::HINT error=field_error(action.value(), "password") />
+                <button type="submit" disabled=move || action.pending().get()>"Save new password"</button>
+            </ActionForm>
+        </section>
     }
 }

@@ -2,6 +2,7 @@
 //! JavaScript it is a single multipart form posted to the server function; once hydrated it
 //! shows one step at a time and uploads with a progress bar.
 use super::guard::OrganizerOnly;
+use super::orders::ResendTickets;
 use super::ErrorPanel;
 use crate::api::events::{
     get_event_for_edit, list_time_zones, ChangeEventStatus, CreateEvent, DeleteEvent, UpdateEvent,
@@ -153,11 +154,13 @@ fn EventOrders(event_id: String) -> impl IntoView {
                                                 <td>
                                                     <span class=format!("badge badge-{}", row.status.as_str())>{row.status.as_str()}</span>
                                                     {row.late_payment_refunded.then(|| view! { <span class="muted small">" (late payment)"</span> })}
+                                                    {row.email_status.clone().map(|s| view! { <br /><span class="muted small">{format!("email: {s}")}</span> })}
                                                 </td>
                                                 <td class="num">{row.tickets}</td>
                                                 <td class="num">{row.total.to_string()}</td>
                                                 <td>
                                                     {(row.status == OrderStatus::Paid).then(|| view! {
+                                                        <ResendTickets id=row.id.clone() />
                                                         <ActionForm action=refund attr:class="inline-form">
                                                             <input type="hidden" name="id" value=row.id.clone() />
                                                             <button type="submit" class="button button-secondary button-small"

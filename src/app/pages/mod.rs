@@ -11,14 +11,16 @@ mod not_found;
 mod orders;
 
 pub use admin::AdminUsersPage;
-pub use auth::{AccountPage, LoginPage, LogoutButton, RegisterPage};
+pub use auth::{
+    AccountPage, ForgotPasswordPage, LoginPage, LogoutButton, RegisterPage, ResetPasswordPage,
+};
 pub use dashboard::DashboardPage;
 pub use editor::{EditEventPage, NewEventPage};
 pub use event::EventPage;
 pub use guard::SignInRequired;
 pub use home::HomePage;
 pub use not_found::NotFoundPage;
-pub use orders::{DemoPaymentPage, MyTicketsPage, OrderPage};
+pub use orders::{DemoPaymentPage, DevMailboxPage, MyTicketsPage, OrderPage};
 
 use crate::error::AppError;
 use leptos::prelude::*;

@@ -2,7 +2,10 @@
 //! "My tickets".
 use super::guard::SignedIn;
 use super::ErrorPanel;
-use crate::api::orders::{get_order, list_my_tickets, CancelDemoOrder, PayDemoOrder};
+use crate::api::orders::{
+    get_order, list_dev_mailbox, list_my_tickets, CancelDemoOrder, PayDemoOrder,
+    ResendTickets as ResendTicketsAction,
+};
 use crate::domain::{OrderStatus, OrderView, TicketGroup, TicketStatus, TicketView};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -57,6 +60,7 @@ fn OrderDetails(order: OrderView) -> impl IntoView {
             <p class="notice notice-success" role="status">
                 "You're going! Your tickets are below and on their way to your inbox."
             </p>
+            <ResendTickets id=order.id.clone() />
         }
         .into_any(),
         OrderStatus::Pending => {
@@ -103,6 +107,24 @@ fn OrderDetails(order: OrderView) -> impl IntoView {
                 <TicketCards tickets=order.tickets.clone() />
             </section>
         })}
+    }
+}
+
+/// "Email my tickets again", for the buyer (the organizer has the same on the event page).
+#[component]
+pub fn ResendTickets(id: String) -> impl IntoView {
+    let resend = ServerAction::<ResendTicketsAction>::new();
+    view! {
+        <ActionForm action=resend attr:class="inline-form">
+            <input type="hidden" name="id" value=id />
+            <button type="submit" class="button button-secondary button-small" disabled=move || resend.pending().get()>
+                "Email the tickets again"
+            </button>
+            {move || resend.value().get().map(|result| match result {
+                Ok(()) => view! { <span class="muted small" role="status">"Sent again."</span> }.into_any(),
+                Err(e) => view! { <span class="notice notice-danger small" role="alert">{e.to_string()}</span> }.into_any(),
+            })}
+        </ActionForm>
     }
 }
 
@@ -262,5 +284,38 @@ fn TicketGroupView(group: TicketGroup) -> impl IntoView {
             <p class="muted">{group.event_when} " · " {group.place}</p>
             <TicketCards tickets=group.tickets />
         </section>
+    }
+}
+
+/// What TickEx would have emailed, when no email provider is configured.
+#[component]
+pub fn DevMailboxPage() -> impl IntoView {
+    let emails = Resource::new(|| (), |_| list_dev_mailbox());
+    view! {
+        <Title text="Dev mailbox" />
+        <header class="page-header">
+            <h1>"Dev mailbox"</h1>
+            <p class="muted">"No email provider is configured, so TickEx keeps its emails here instead of sending them."</p>
+        </header>
+        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match emails.await {
+                    Ok(list) if list.is_empty() => view! { <p class="muted">"No emails yet."</p> }.into_any(),
+                    Ok(list) => list.into_iter().map(|email| {
+                        let heading = format!("{} · to {}", email.subject, email.to);
+                        view! {
+                            <article class="panel dev-email" aria-label=heading.clone()>
+                                <h2>{email.subject}</h2>
+                                <p class="muted small">{format!("To {} · queued {} · {}", email.to, email.queued, email.status)}</p>
+                                {email.error.map(|e| view! { <p class="notice notice-danger">{e}</p> })}
+                                // HTML from TickEx's own templates; user text in it is escaped.
+                                <div class="dev-email-body" inner_html=email.html></div>
+                            </article>
+                        }
+                    }).collect_view().into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }

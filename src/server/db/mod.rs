@@ -2,6 +2,7 @@
 //! statement goes through. `*Record` types never leave this folder.
 pub mod events;
 pub mod orders;
+pub mod resets;
 mod sessions;
 mod users;
 

@@ -212,6 +212,7 @@ impl OrderRepo<'_> {
                     reference = $ticket.reference, status = 'valid', created_at = time::now();
              }};
              CREATE outbox SET kind = 'tickets', recipient = $email, purchase = $purchase,
+                key = string::concat('order-confirmation/', $id),
                 status = 'pending', attempts = 0, next_attempt_at = time::now(),
                 created_at = time::now();
              {LOG}

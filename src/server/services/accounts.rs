@@ -167,3 +167,84 @@ pub async fn create_admin(db: &Db, email: Email, password: NewPassword) -> Resul
         }
     }
 }
+
+/// How long a password reset link works.
+const RESET_VALID_MINUTES: i64 = 60;
+
+/// Emails a reset link when the address has an account. The caller answers the same either
+/// way, so the form does not reveal who has an account.
+pub async fn request_password_reset(
+    state: &crate::server::state::AppState,
+    email: &Email,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AppError> {
+    use crate::server::auth::session::session_key;
+    use crate::server::email::{outbox, templates};
+    let Some(user) = UserRepo(&state.db)
+        .find_by_email(email.as_str())
+        .await
+        .map_err(AppError::internal)?
+    else {
+        tracing::info!("password reset asked for an unknown email");
+        return Ok(());
+    };
+    let token: String = rand::random::<[u8; 32]>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let token_hash = session_key(&token);
+    crate::server::db::resets::ResetRepo(&state.db)
+        .create(
+            &user.id,
+            &token_hash,
+            now + chrono::Duration::minutes(RESET_VALID_MINUTES),
+        )
+        .await
+        .map_err(AppError::internal)?;
+    let link = format!(
+        "{}/reset-password?token={token}",
+        state.settings.public_base_url
+    );
+    let message = templates::password_reset_email(email.as_str(), &user.name, &link);
+    let key = format!("password-reset/{token_hash}");
+    if state.mailer.delivers() {
+        // Sent at once and never stored: the link must not sit in the database in clear.
+        state
+            .mailer
+            .send(&message, &key)
+            .await
+            .map_err(AppError::internal)?;
+    } else {
+        // Without a provider the dev mailbox is where mail is read.
+        outbox::enqueue_text(state, &key, &message)
+            .await
+            .map_err(AppError::internal)?;
+    }
+    tracing::info!(user = %user.id, "password reset link sent");
+    Ok(())
+}
+
+/// Sets a new password with a reset token; ends every session of the account. Does not sign in.
+pub async fn reset_password(
+    db: &Db,
+    token: &str,
+    new: NewPassword,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AppError> {
+    let hash = hash_password(new.into_inner())
+        .await
+        .map_err(AppError::internal)?;
+    let token_hash = crate::server::auth::session::session_key(token.trim());
+    match crate::server::db::resets::ResetRepo(db)
+        .redeem(&token_hash, hash.as_phc(), now)
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(DbError::Rejected(code)) if code == crate::server::db::resets::INVALID_RESET => {
+            Err(AppError::Validation(
+                "This reset link is invalid, used or expired. Please ask for a new one.".into(),
+            ))
+        }
+        Err(e) => Err(AppError::internal(e)),
+    }
+}

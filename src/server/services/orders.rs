@@ -716,23 +716,50 @@ pub async fn event_orders(
         .of_event(event_id)
         .await
         .map_err(AppError::internal)?;
-    orders
-        .into_iter()
-        .map(|o| {
-            Ok(OrganizerOrderRow {
-                tickets: o.lines.iter().map(|l| l.quantity as u32).sum(),
-                total: money(o.total_minor, &o.currency)?,
-                status: OrderStatus::parse(&o.status).ok_or_else(|| {
-                    AppError::internal(format!("unknown order status {}", o.status))
-                })?,
-                created: format_when(o.created_at, &event.time_zone),
-                id: o.id,
-                reference: o.reference,
-                buyer_email: o.buyer_email,
-                late_payment_refunded: o.late_payment_refunded,
-            })
-        })
-        .collect()
+    let mut rows = Vec::with_capacity(orders.len());
+    for o in orders {
+        let email_status = crate::server::email::outbox::order_email_status(state, &o.id)
+            .await
+            .map_err(AppError::internal)?;
+        rows.push(OrganizerOrderRow {
+            email_status,
+            tickets: o.lines.iter().map(|l| l.quantity as u32).sum(),
+            total: money(o.total_minor, &o.currency)?,
+            status: OrderStatus::parse(&o.status)
+                .ok_or_else(|| AppError::internal(format!("unknown order status {}", o.status)))?,
+            created: format_when(o.created_at, &event.time_zone),
+            id: o.id,
+            reference: o.reference,
+            buyer_email: o.buyer_email,
+            late_payment_refunded: o.late_payment_refunded,
+        });
+    }
+    Ok(rows)
+}
+
+/// Sends an order's ticket email again: for its buyer, or the event's organizer.
+pub async fn resend_tickets(
+    state: &AppState,
+    user: &CurrentUser,
+    order_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let order = OrderRepo(&state.db)
+        .find(order_id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| AppError::NotFound("order".into()))?;
+    if order.buyer != user.id && !may_manage(user, &order.event_organizer) {
+        return Err(AppError::NotFound("order".into()));
+    }
+    if order.status != OrderStatus::Paid.as_str() {
+        return Err(AppError::Validation(
+            "Only a paid order has tickets to send.".into(),
+        ));
+    }
+    crate::server::email::outbox::enqueue_resend(state, order_id, &order.buyer_email, now).await?;
+    tracing::info!(order = order_id, by = %user.id, "ticket email queued again");
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,57 @@
+//! Email: a `Mailer` (Resend, or the dev mailbox), the templates, and the outbox worker that
+//! sends what the database has queued.
+mod dev;
+pub mod outbox;
+mod resend;
+pub mod templates;
+
+pub use dev::DevMailbox;
+pub use resend::ResendMailer;
+
+use crate::server::config::Settings;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+pub type MailFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Worth another try later: 429, 5xx, a timeout, no connection.
+    #[error("temporary: {0}")]
+    Retryable(String),
+    /// The provider refused this email; trying again will not help.
+    #[error("refused: {0}")]
+    Permanent(String),
+}
+
+/// An inline image referenced from the HTML as `cid:<content_id>`.
+#[derive(Debug, Clone)]
+pub struct InlineImage {
+    pub content_id: String,
+    pub filename: String,
+    pub png: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    pub images: Vec<InlineImage>,
+}
+
+pub trait Mailer: Send + Sync {
+    /// False for the dev mailbox: nothing leaves the machine.
+    fn delivers(&self) -> bool;
+    /// Sends once per `idempotency_key`, however often it is called.
+    fn send<'a>(&'a self, email: &'a Email, idempotency_key: &'a str) -> MailFuture<'a>;
+}
+
+pub fn from_settings(settings: &Settings) -> Arc<dyn Mailer> {
+    match &settings.resend {
+        Some(resend) => Arc::new(ResendMailer::new(resend, &settings.email_from)),
+        None => Arc::new(DevMailbox),
+    }
+}

@@ -1,0 +1,96 @@
+//! Resend's HTTP API (`POST /emails`), with an `Idempotency-Key` so a retried or duplicated
+//! send is delivered once.
+use super::{Email, MailFuture, Mailer, SendError};
+use crate::server::config::ResendSettings;
+use base64::Engine;
+use serde::Serialize;
+
+pub struct ResendMailer {
+    http: reqwest::Client,
+    api_key: String,
+    endpoint: String,
+    from: String,
+}
+
+#[derive(Serialize)]
+struct Attachment<'a> {
+    filename: &'a str,
+    content: String,
+    content_id: &'a str,
+}
+
+#[derive(Serialize)]
+struct Payload<'a> {
+    from: &'a str,
+    to: [&'a str; 1],
+    subject: &'a str,
+    html: &'a str,
+    text: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<Attachment<'a>>,
+}
+
+impl ResendMailer {
+    pub fn new(settings: &ResendSettings, from: &str) -> Self {
+        ResendMailer {
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(20))
+                .build()
+                .unwrap_or_default(),
+            api_key: settings.api_key.clone(),
+            endpoint: format!("{}/emails", settings.api_base),
+            from: from.to_owned(),
+        }
+    }
+}
+
+impl Mailer for ResendMailer {
+    fn delivers(&self) -> bool {
+        true
+    }
+
+    fn send<'a>(&'a self, email: &'a Email, idempotency_key: &'a str) -> MailFuture<'a> {
+        Box::pin(async move {
+            let payload = Payload {
+                from: &self.from,
+                to: [&email.to],
+                subject: &email.subject,
+                html: &email.html,
+                text: &email.text,
+                attachments: email
+                    .images
+                    .iter()
+                    .map(|image| Attachment {
+                        filename: &image.filename,
+                        content: base64::engine::general_purpose::STANDARD.encode(&image.png),
+                        content_id: &image.content_id,
+                    })
+                    .collect(),
+            };
+            let response = self
+                .http
+                .post(&self.endpoint)
+                .bearer_auth(&self.api_key)
+                .header("Idempotency-Key", idempotency_key)
+                .json(&payload)
+                .send()
+                .await
+                .map_err(|e| SendError::Retryable(format!("Resend unreachable: {e}")))?;
+            let status = response.status();
+            if status.is_success() {
+                return Ok(());
+            }
+            let body = response.text().await.unwrap_or_default();
+            let reason = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
+                .unwrap_or_else(|| body.chars().take(200).collect());
+            let reason = format!("HTTP {}: {reason}", status.as_u16());
+            if status.as_u16() == 429 || status.is_server_error() {
+                Err(SendError::Retryable(reason))
+            } else {
+                Err(SendError::Permanent(reason))
+            }
+        })
+    }
+}

@@ -1,0 +1,225 @@
+//! Email bodies: table layout with inline styles (what mail clients render reliably) and a
+//! plain-text part. Every piece of user-provided text goes through `escape`.
+use super::{Email, InlineImage};
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+pub struct TicketLine {
+    pub reference: String,
+    pub type_name: String,
+    /// The secret the QR code encodes.
+    pub code: String,
+}
+
+pub struct TicketEmail {
+    pub to: String,
+    pub buyer_name: String,
+    pub event_title: String,
+    pub when: String,
+    pub place: String,
+    pub online_url: Option<String>,
+    pub order_reference: String,
+    /// "2 × Standard", "€25.00".
+    pub lines: Vec<(String, String)>,
+    pub total: String,
+    pub tickets: Vec<TicketLine>,
+    pub my_tickets_url: String,
+}
+
+fn qr_png(code: &str) -> Vec<u8> {
+    let Ok(qr) = qrcode::QrCode::new(code.as_bytes()) else {
+        return Vec::new();
+    };
+    let image = qr
+        .render::<image::Luma<u8>>()
+        .min_dimensions(200, 200)
+        .build();
+    let mut png = std::io::Cursor::new(Vec::new());
+    match image.write_to(&mut png, image::ImageFormat::Png) {
+        Ok(()) => png.into_inner(),
+        Err(_) => Vec::new(),
+    }
+}
+
+const CELL: &str =
+    "padding:8px 0;font-family:Arial,Helvetica,sans-serif;font-size:15px;color:#1c1b29;";
+
+pub fn ticket_email(data: &TicketEmail) -> Email {
+    let subject = format!("Your tickets for {}", data.event_title);
+    let images: Vec<InlineImage> = data
+        .tickets
+        .iter()
+        .map(|t| InlineImage {
+            content_id: format!("qr-{}", t.reference),
+            filename: format!("ticket-{}.png", t.reference),
+            png: qr_png(&t.code),
+        })
+        .collect();
+    let online = data
+        .online_url
+        .as_ref()
+        .map(|url| {
+            format!(
+                r#"<br><a href="{0}" style="color:#4338ca;">{0}</a>"#,
+                escape(url)
+            )
+        })
+        .unwrap_or_default();
+    let lines: String = data
+        .lines
+        .iter()
+        .map(|(what, amount)| {
+            format!(
+                r#"<tr><td style="{CELL}">{}</td><td style="{CELL}text-align:right;">{}</td></tr>"#,
+                escape(what),
+                escape(amount)
+            )
+        })
+        .collect();
+    let tickets: String = data
+        .tickets
+        .iter()
+        .map(|t| {
+            format!(
+                r#"<tr><td style="padding:16px 0;border-top:1px solid #e2e1ec;">
+<img src="cid:qr-{reference}" width="160" height="160" alt="QR code of ticket {reference}" style="display:block;">
+</td><td style="{CELL}padding-left:16px;border-top:1px solid #e2e1ec;"><strong>{type_name}</strong><br>
+<span style="font-family:Menlo,Consolas,monospace;letter-spacing:1px;">{reference}</span></td></tr>"#,
+                reference = escape(&t.reference),
+                type_name = escape(&t.type_name),
+            )
+        })
+        .collect();
+    let html = format!(
+        r#"<!doctype html><html><body style="margin:0;background:#f7f7fb;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f7f7fb;"><tr><td align="center" style="padding:24px;">
+<table role="presentation" width="560" cellpadding="0" cellspacing="0" style="background:#ffffff;border-radius:12px;padding:24px;">
+<tr><td colspan="2" style="{CELL}font-size:13px;color:#5b5a6e;">Order {reference}</td></tr>
+<tr><td colspan="2" style="{CELL}font-size:22px;font-weight:bold;">{title}</td></tr>
+<tr><td colspan="2" style="{CELL}">Hi {name}, you're going! {when}<br>{place}{online}</td></tr>
+{lines}
+<tr><td style="{CELL}font-weight:bold;">Total</td><td style="{CELL}text-align:right;font-weight:bold;">{total}</td></tr>
+{tickets}
+<tr><td colspan="2" style="{CELL}padding-top:24px;"><a href="{my_tickets}" style="background:#4338ca;color:#ffffff;padding:10px 16px;border-radius:8px;text-decoration:none;">See your tickets on TickEx</a></td></tr>
+</table></td></tr></table></body></html>"#,
+        reference = escape(&data.order_reference),
+        title = escape(&data.event_title),
+        name = escape(&data.buyer_name),
+        when = escape(&data.when),
+        place = escape(&data.place),
+        total = escape(&data.total),
+        my_tickets = escape(&data.my_tickets_url),
+    );
+    let mut text = format!(
+        "Hi {}, you're going!\n\n{}\n{}\n{}\n{}\nOrder {}\n\n",
+        data.buyer_name,
+        data.event_title,
+        data.when,
+        data.place,
+        data.online_url.clone().unwrap_or_default(),
+        data.order_reference
+    );
+    for (what, amount) in &data.lines {
+        text.push_str(&format!("{what}: {amount}\n"));
+    }
+    text.push_str(&format!("Total: {}\n\nTickets:\n", data.total));
+    for t in &data.tickets {
+        text.push_str(&format!("- {} {}\n", t.type_name, t.reference));
+    }
+    text.push_str(&format!(
+        "\nShow the QR codes at the door: {}\n",
+        data.my_tickets_url
+    ));
+    Email {
+        to: data.to.clone(),
+        subject,
+        html,
+        text,
+        images,
+    }
+}
+
+pub fn password_reset_email(to: &str, name: &str, link: &str) -> Email {
+    let html = format!(
+        r#"<!doctype html><html><body style="margin:0;background:#f7f7fb;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" style="padding:24px;">
+<table role="presentation" width="560" cellpadding="0" cellspacing="0" style="background:#ffffff;border-radius:12px;padding:24px;">
+<tr><td style="{CELL}">Hi {name},</td></tr>
+<tr><td style="{CELL}">Someone asked to reset the password of your TickEx account. If it was you, choose a new one within the next hour:</td></tr>
+<tr><td style="{CELL}"><a href="{link}" style="background:#4338ca;color:#ffffff;padding:10px 16px;border-radius:8px;text-decoration:none;">Choose a new password</a></td></tr>
+<tr><td style="{CELL}font-size:13px;color:#5b5a6e;">If it was not you, ignore this email; your password stays as it is.</td></tr>
+</table></td></tr></table></body></html>"#,
+        name = escape(name),
+        link = escape(link),
+    );
+    let text = format!(
+        "Hi {name},\n\nSomeone asked to reset the password of your TickEx account. If it was you, choose a new one within the next hour:\n{link}\n\nIf it was not you, ignore this email.\n"
+    );
+    Email {
+        to: to.to_owned(),
+        subject: "Reset your TickEx password".into(),
+        html,
+        text,
+        images: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(name: &str) -> TicketEmail {
+        TicketEmail {
+            to: "a@example.com".into(),
+            buyer_name: name.into(),
+            event_title: "Jazz & <Blues>".into(),
+            when: "Sat 13 Mar 2027, 19:00 CET".into(),
+            place: "Hall A".into(),
+            online_url: None,
+            order_reference: "TX-ABCD-EFGH".into(),
+            lines: vec![("2 × Standard".into(), "€25.00".into())],
+            total: "€25.00".into(),
+            tickets: vec![
+                TicketLine {
+                    reference: "T-1111-2222".into(),
+                    type_name: "Standard".into(),
+                    code: "C".repeat(32),
+                },
+                TicketLine {
+                    reference: "T-3333-4444".into(),
+                    type_name: "Standard".into(),
+                    code: "D".repeat(32),
+                },
+            ],
+            my_tickets_url: "https://tickex.example/tickets".into(),
+        }
+    }
+
+    #[test]
+    fn user_text_is_escaped_and_every_ticket_is_listed() {
+        let email = ticket_email(&sample("<script>x</script>"));
+        assert!(!email.html.contains("<script>"));
+        assert!(email.html.contains("&lt;script&gt;"));
+        assert!(email.html.contains("Jazz &amp; &lt;Blues&gt;"));
+        for reference in ["T-1111-2222", "T-3333-4444"] {
+            assert!(email.html.contains(&format!("cid:qr-{reference}")));
+            assert!(email.text.contains(reference));
+        }
+        assert_eq!(email.images.len(), 2);
+        assert!(email.images.iter().all(|i| i.png.starts_with(b"\x89PNG")));
+    }
+}

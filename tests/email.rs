@@ -1,0 +1,358 @@
+//! Issue 7: ticket emails through Resend (a local double), the outbox, password reset.
+mod common;
+
+use common::{
+    app_error, buyers, event_with, query, register, spawn_with, test_settings, unique_email,
+    TestApp,
+};
+use futures::future::join_all;
+use std::sync::{Arc, Mutex};
+use tickex::api::auth::{LogIn, RequestPasswordReset, ResetPassword};
+use tickex::domain::CheckoutLine;
+use tickex::error::AppError;
+use tickex::server::config::{ResendSettings, Settings};
+use tickex::server::email::outbox;
+use tickex::server::services::{accounts, orders};
+
+/// One request the double received: idempotency key, bearer token, JSON body.
+type Received = (Option<String>, Option<String>, serde_json::Value);
+
+#[derive(Default)]
+struct ResendDouble {
+    received: Vec<Received>,
+    /// Statuses to answer with, in order; 200 once they run out.
+    script: Vec<u16>,
+}
+
+type Double = Arc<Mutex<ResendDouble>>;
+
+async fn spawn_double(double: Double) -> String {
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::routing::post;
+    use axum::{extract::State, Json, Router};
+    async fn emails(
+        State(double): State<Double>,
+        headers: HeaderMap,
+        Json(body): Json<serde_json::Value>,
+    ) -> (StatusCode, Json<serde_json::Value>) {
+        let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+        let mut d = double.lock().unwrap();
+        d.received
+            .push((header("idempotency-key"), header("authorization"), body));
+        let status = if d.script.is_empty() {
+            200
+        } else {
+            d.script.remove(0)
+        };
+        let reply = match status {
+            200 => serde_json::json!({ "id": format!("email_{}", d.received.len()) }),
+            422 => {
+                serde_json::json!({ "name": "validation_error", "message": "Invalid `to` field." })
+            }
+            _ => serde_json::json!({ "name": "internal_server_error", "message": "try again" }),
+        };
+        (StatusCode::from_u16(status).unwrap(), Json(reply))
+    }
+    let router = Router::new()
+        .route("/emails", post(emails))
+        .with_state(double);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
+
+async fn resend_settings(double: Double, mut settings: Settings) -> Settings {
+    settings.resend = Some(ResendSettings {
+        api_key: "re_test_key".into(),
+        api_base: spawn_double(double).await,
+    });
+    settings
+}
+
+/// A paid order (demo gateway) of `quantity` tickets, fulfilled `times` times concurrently.
+async fn paid_order(app: &TestApp, quantity: u32, times: usize) -> String {
+    let (event, types) = event_with(app, &[("Standard", "25", "20")]).await;
+    let buyer = buyers(app, 1).await.remove(0);
+    let state = &app.server.state;
+    let line = CheckoutLine {
+        ticket_type_id: types[0].clone(),
+        quantity,
+    };
+    let url = orders::checkout(state, &buyer, &event, &[line], chrono::Utc::now())
+        .await
+        .unwrap();
+    let order = url.trim_start_matches("/pay/demo/").to_owned();
+    let runs = (0..times).map(|_| orders::payment_succeeded(state, &order, None, "test"));
+    for outcome in join_all(runs).await {
+        outcome.unwrap();
+    }
+    order
+}
+
+async fn outbox_rows(app: &TestApp, order: &str) -> Vec<Vec<String>> {
+    query(
+        app,
+        "SELECT VALUE [status, last_error ?? ''] FROM outbox WHERE purchase = type::record('purchase', $id)",
+        &[("id", order)],
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_email_per_paid_order_however_often_it_is_fulfilled() {
+    let double = Double::default();
+    let app = spawn_with(resend_settings(double.clone(), test_settings()).await).await;
+    let order = paid_order(&app, 3, 5).await;
+    app.sql("UPDATE user SET name = '<b>Eve</b> & co' WHERE name = 'Buyer 0'")
+        .await;
+
+    // Two workers race over the same outbox.
+    let now = chrono::Utc::now();
+    let state = &app.server.state;
+    let (a, b) = tokio::join!(outbox::run_once(state, now), outbox::run_once(state, now));
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    assert_eq!(outbox::run_once(state, now).await.unwrap(), 0);
+
+    let received = double.lock().unwrap().received.clone();
+    assert_eq!(received.len(), 1, "exactly one request");
+    let (key, auth, body) = &received[0];
+    assert_eq!(
+        key.as_deref(),
+        Some(format!("order-confirmation/{order}").as_str())
+    );
+    assert_eq!(auth.as_deref(), Some("Bearer re_test_key"));
+    let html = body["html"].as_str().unwrap();
+    let text = body["text"].as_str().unwrap();
+    let references: Vec<String> = query(
+        &app,
+        "SELECT VALUE reference FROM ticket WHERE purchase = type::record('purchase', $id)",
+        &[("id", &order)],
+    )
+    .await;
+    assert_eq!(references.len(), 3);
+    for reference in &references {
+        assert!(
+            html.contains(reference) && text.contains(reference),
+            "{reference}"
+        );
+    }
+    assert!(
+        html.contains("&lt;b&gt;Eve&lt;/b&gt; &amp; co"),
+        "user text escaped"
+    );
+    assert!(!html.contains("<b>Eve</b>"));
+    assert_eq!(
+        body["attachments"].as_array().unwrap().len(),
+        3,
+        "one QR code per ticket"
+    );
+    assert_eq!(
+        outbox_rows(&app, &order).await,
+        vec![vec!["sent".to_owned(), String::new()]]
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_error_is_retried_with_the_same_key_and_sends_once() {
+    let double = Double::default();
+    double.lock().unwrap().script = vec![500];
+    let app = spawn_with(resend_settings(double.clone(), test_settings()).await).await;
+    let order = paid_order(&app, 1, 1).await;
+    let state = &app.server.state;
+    let now = chrono::Utc::now();
+    assert_eq!(outbox::run_once(state, now).await.unwrap(), 0);
+    let rows = outbox_rows(&app, &order).await;
+    assert_eq!(rows[0][0], "pending");
+    assert!(rows[0][1].contains("500"), "{rows:?}");
+    // Not yet due: the backoff is at least a few seconds.
+    assert_eq!(outbox::run_once(state, now).await.unwrap(), 0);
+    assert_eq!(
+        outbox::run_once(state, now + chrono::Duration::hours(2))
+            .await
+            .unwrap(),
+        1
+    );
+    let keys: Vec<Option<String>> = double
+        .lock()
+        .unwrap()
+        .received
+        .iter()
+        .map(|r| r.0.clone())
+        .collect();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(
+        keys[0], keys[1],
+        "the retry carries the same Idempotency-Key"
+    );
+    assert_eq!(outbox_rows(&app, &order).await[0][0], "sent");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_marks_the_email_failed_for_the_organizer_to_see() {
+    let double = Double::default();
+    double.lock().unwrap().script = vec![422];
+    let app = spawn_with(resend_settings(double.clone(), test_settings()).await).await;
+    let order = paid_order(&app, 1, 1).await;
+    let state = &app.server.state;
+    outbox::run_once(state, chrono::Utc::now()).await.unwrap();
+    outbox::run_once(state, chrono::Utc::now() + chrono::Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        double.lock().unwrap().received.len(),
+        1,
+        "a 4xx is not retried"
+    );
+    let rows = outbox_rows(&app, &order).await;
+    assert_eq!(rows[0][0], "failed");
+    assert!(rows[0][1].contains("Invalid `to` field"), "{rows:?}");
+    let admin = tickex::server::auth::session::CurrentUser {
+        id: "ops".into(),
+        name: "Ops".into(),
+        email: "ops@example.com".into(),
+        role: tickex::domain::Role::Admin,
+        session_key: String::new(),
+    };
+    let event: Vec<String> = query(
+        &app,
+        "SELECT VALUE record::id(event) FROM type::record('purchase', $id)",
+        &[("id", &order)],
+    )
+    .await;
+    let rows = orders::event_orders(state, &admin, &event[0])
+        .await
+        .unwrap();
+    let status = rows[0].email_status.clone().unwrap();
+    assert!(status.starts_with("failed: HTTP 422"), "{status}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_in_the_middle_of_sending_still_sends_once() {
+    let double = Double::default();
+    let mut settings = test_settings();
+    settings.database_url = format!(
+        "surrealkv://{}",
+        settings.data_dir.join("mail.db").display()
+    );
+    let settings = resend_settings(double.clone(), settings).await;
+    let app = spawn_with(settings.clone()).await;
+    let order = paid_order(&app, 2, 1).await;
+    // A worker claimed the row and died before it could send or record anything.
+    app.sql("UPDATE outbox SET status = 'sending', lease_owner = 'dead-worker', lease_until = time::now() + 2m")
+        .await;
+    app.stop().await;
+    // The embedded store releases its lock asynchronously.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let app = spawn_with(settings).await;
+    let state = &app.server.state;
+    assert_eq!(
+        outbox::run_once(state, chrono::Utc::now()).await.unwrap(),
+        0,
+        "the lease holds"
+    );
+    let later = chrono::Utc::now() + chrono::Duration::minutes(5);
+    assert_eq!(
+        outbox::run_once(state, later).await.unwrap(),
+        1,
+        "then it is taken over"
+    );
+    assert_eq!(double.lock().unwrap().received.len(), 1);
+    assert_eq!(outbox_rows(&app, &order).await[0][0], "sent");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_link_works_once_within_the_hour_and_is_not_stored() {
+    let double = Double::default();
+    let app = spawn_with(resend_settings(double.clone(), test_settings()).await).await;
+    let email = unique_email("forgetful");
+    let mut other_device = register(&app, &email, false).await;
+    let mut visitor = app.visitor();
+
+    // Unknown and known emails get the same answer; only the known one gets mail.
+    let unknown = visitor
+        .call::<RequestPasswordReset>(&[("email", "nobody@example.com")])
+        .await;
+    assert_eq!(unknown.status(), 200);
+    assert!(double.lock().unwrap().received.is_empty());
+    let known = visitor
+        .call::<RequestPasswordReset>(&[("email", &email)])
+        .await;
+    assert_eq!(known.status(), 200);
+    let body = double.lock().unwrap().received[0].2.clone();
+    let text = body["text"].as_str().unwrap();
+    let token = text
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(token.len(), 64);
+    let stored: Vec<String> = query(&app, "SELECT VALUE token_hash FROM password_reset", &[]).await;
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0], token, "only a hash is stored");
+    let everything: Vec<serde_json::Value> = query(
+        &app,
+        "RETURN [(SELECT * FROM password_reset), (SELECT * FROM outbox)]",
+        &[],
+    )
+    .await;
+    assert!(
+        !format!("{everything:?}").contains(&token),
+        "the token is nowhere in clear"
+    );
+
+    let response = visitor
+        .call::<ResetPassword>(&[("token", &token), ("password", "a brand new secret")])
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    assert!(visitor.cookie.is_none(), "a reset does not sign in");
+    assert!(other_device.me().await.is_none(), "other sessions ended");
+    let login = visitor
+        .call::<LogIn>(&[
+            ("email", &email),
+            ("password", "a brand new secret"),
+            ("next", "/"),
+        ])
+        .await;
+    assert!(login.status().is_success() || login.status().is_redirection());
+    assert!(visitor.me().await.is_some());
+
+    let again = visitor
+        .call::<ResetPassword>(&[("token", &token), ("password", "yet another secret")])
+        .await;
+    assert!(
+        matches!(app_error(again).await, AppError::Validation(_)),
+        "single use"
+    );
+
+    // A second link, used after its hour.
+    let mut anonymous = app.visitor();
+    anonymous
+        .call::<RequestPasswordReset>(&[("email", &email)])
+        .await;
+    let body = double.lock().unwrap().received[1].2.clone();
+    let token = body["text"]
+        .as_str()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()[..64]
+        .to_owned();
+    let late = accounts::reset_password(
+        &app.server.state.db,
+        &token,
+        tickex::domain::NewPassword::parse("too late secret".into()).unwrap(),
+        chrono::Utc::now() + chrono::Duration::minutes(61),
+    )
+    .await;
+    assert!(matches!(late, Err(AppError::Validation(_))), "{late:?}");
+    app.stop().await;
+}
