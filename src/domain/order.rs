@@ -115,10 +115,9 @@ pub struct TicketGroup {
 /// An email as the dev mailbox shows it (only without an email provider).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DevEmail {
+    pub id: String,
     pub to: String,
     pub subject: String,
-    /// Rendered by the server's own templates, user text escaped.
-    pub html: String,
     pub status: String,
     pub error: Option<String>,
     pub queued: String,

@@ -10,7 +10,7 @@ use crate::server::services::demo;
 use crate::server::services::orders;
 use crate::server::state::AppState;
 use crate::server::storage::{self, MEDIA_PATH};
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -119,6 +119,7 @@ pub fn router(state: AppState) -> Router {
         .route(google::START_PATH, get(google::start))
         .route(google::CALLBACK_PATH, get(google::callback))
         .route(webhook::PATH, axum::routing::post(webhook::receive))
+        .route("/dev/mailbox/{id}", get(dev_email))
         .nest("/pkg", pkg)
         .nest(MEDIA_PATH, media)
         .leptos_routes_with_context(&state, routes, leptos::nonce::provide_nonce, {
@@ -141,6 +142,29 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(state.settings.body_limit_bytes))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// One email of the dev mailbox, as its recipient would see it; only without a provider.
+async fn dev_email(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    if state.mailer.delivers() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match outbox::dev_email_html(&state, &id).await {
+        Ok(Some(html)) => (
+            [(
+                header::CONTENT_SECURITY_POLICY,
+                // Emails style themselves inline and embed their images; nothing may run.
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+            )],
+            axum::response::Html(html),
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "dev mailbox");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {

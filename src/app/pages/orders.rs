@@ -301,18 +301,27 @@ pub fn DevMailboxPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match emails.await {
                     Ok(list) if list.is_empty() => view! { <p class="muted">"No emails yet."</p> }.into_any(),
-                    Ok(list) => list.into_iter().map(|email| {
-                        let heading = format!("{} · to {}", email.subject, email.to);
-                        view! {
-                            <article class="panel dev-email" aria-label=heading.clone()>
-                                <h2>{email.subject}</h2>
-                                <p class="muted small">{format!("To {} · queued {} · {}", email.to, email.queued, email.status)}</p>
-                                {email.error.map(|e| view! { <p class="notice notice-danger">{e}</p> })}
-                                // HTML from TickEx's own templates; user text in it is escaped.
-                                <div class="dev-email-body" inner_html=email.html></div>
-                            </article>
-                        }
-                    }).collect_view().into_any(),
+                    Ok(list) => view! {
+                        <div class="table-wrap">
+                            <table>
+                                <thead><tr>
+                                    <th scope="col">"Subject"</th><th scope="col">"To"</th>
+                                    <th scope="col">"Queued"</th><th scope="col">"Status"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|email| view! {
+                                        <tr>
+                                            // A page of its own: the email's inline styles need a CSP the app's pages do not allow.
+                                            <td><a href=format!("/dev/mailbox/{}", email.id) rel="external">{email.subject}</a></td>
+                                            <td>{email.to}</td>
+                                            <td>{email.queued}</td>
+                                            <td>{email.status} {email.error.map(|e| format!(" ({e})"))}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}

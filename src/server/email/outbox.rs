@@ -150,16 +150,37 @@ async fn build(state: &AppState, row: &OutboxRow) -> Result<Email, String> {
             (Some(subject), Some(text)) => Ok(Email {
                 to: row.recipient.clone(),
                 subject: subject.clone(),
-                html: format!(
-                    "<pre style=\"font-family:Arial,Helvetica,sans-serif;white-space:pre-wrap;\">{}</pre>",
-                    templates::escape(text)
-                ),
+                html: text_as_html(text),
                 text: text.clone(),
                 images: Vec::new(),
             }),
             _ => Err(format!("unknown email kind {}", row.kind)),
         },
     }
+}
+
+/// Plain text as HTML: escaped, line breaks kept, web addresses as links.
+fn text_as_html(text: &str) -> String {
+    use crate::domain::rich_text::{inlines, Inline};
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            inlines(line)
+                .into_iter()
+                .map(|piece| match piece {
+                    Inline::Text(t) => templates::escape(&t),
+                    Inline::Link(url) => {
+                        let url = templates::escape(&url);
+                        format!(r#"<a href="{url}">{url}</a>"#)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    format!(
+        r#"<p style="font-family:Arial,Helvetica,sans-serif;">{}</p>"#,
+        lines.join("<br>")
+    )
 }
 
 async fn ticket_email(state: &AppState, order_id: &str, to: &str) -> Result<Email, String> {
@@ -306,7 +327,7 @@ pub async fn order_email_status(
     Ok(rows.into_iter().next())
 }
 
-/// The newest emails as the dev mailbox shows them, inline images as data URIs.
+/// The newest emails, as the dev mailbox lists them.
 pub async fn dev_mailbox(state: &AppState) -> Result<Vec<DevEmail>, AppError> {
     let sql = format!("SELECT {ROW_FIELDS} FROM outbox ORDER BY created_at DESC LIMIT 30");
     let mut response = state
@@ -322,21 +343,34 @@ pub async fn dev_mailbox(state: &AppState) -> Result<Vec<DevEmail>, AppError> {
         let Ok(email) = build(state, &row).await else {
             continue;
         };
-        let html = email.images.iter().fold(email.html.clone(), |html, image| {
-            let data = base64::engine::general_purpose::STANDARD.encode(&image.png);
-            html.replace(
-                &format!("cid:{}", image.content_id),
-                &format!("data:image/png;base64,{data}"),
-            )
-        });
         out.push(DevEmail {
+            id: row.id,
             to: email.to,
             subject: email.subject,
-            html,
             status: row.status,
             error: row.last_error,
             queued: row.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         });
     }
     Ok(out)
+}
+
+/// One email's HTML as a mail client would show it, inline images as data URIs.
+pub async fn dev_email_html(state: &AppState, id: &str) -> Result<Option<String>, DbError> {
+    let sql = format!("SELECT {ROW_FIELDS} FROM type::record('outbox', $id)");
+    let mut response = state.db.execute(&sql, vars![("id", id.to_owned())]).await?;
+    let rows: Vec<OutboxRow> = response.take(0).map_err(DbError::from_surreal)?;
+    let Some(row) = rows.into_iter().next() else {
+        return Ok(None);
+    };
+    let Ok(email) = build(state, &row).await else {
+        return Ok(None);
+    };
+    Ok(Some(email.images.iter().fold(email.html, |html, image| {
+        let data = base64::engine::general_purpose::STANDARD.encode(&image.png);
+        html.replace(
+            &format!("cid:{}", image.content_id),
+            &format!("data:image/png;base64,{data}"),
+        )
+    })))
 }
