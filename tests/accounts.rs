@@ -5,7 +5,7 @@ use tickex::api::admin::{SearchUsers, SetUserRole};
 use tickex::api::auth::{
     BecomeOrganizer, ChangePassword, LogIn, LogOut, RegisterUser, SignOutEverywhere,
 };
-use tickex::api::dashboard::ListMyEvents;
+use tickex::api::dashboard::GetDashboard;
 use tickex::domain::{Email, NewPassword, Role};
 use tickex::error::AppError;
 use tickex::server::services::accounts;
@@ -187,12 +187,12 @@ async fn server_functions_check_authorisation_themselves() {
     let app = spawn_app().await;
     let mut anonymous = app.visitor();
     assert_eq!(
-        app_error(anonymous.call::<ListMyEvents>(&[]).await).await,
+        app_error(anonymous.call::<GetDashboard>(&[]).await).await,
         AppError::Unauthenticated
     );
     let mut customer = register(&app, &unique_email("cust"), false).await;
     assert_eq!(
-        app_error(customer.call::<ListMyEvents>(&[]).await).await,
+        app_error(customer.call::<GetDashboard>(&[]).await).await,
         AppError::Forbidden
     );
     assert_eq!(
@@ -210,7 +210,7 @@ async fn server_functions_check_authorisation_themselves() {
     );
     let mut organizer = register(&app, &unique_email("org"), true).await;
     assert!(organizer
-        .call::<ListMyEvents>(&[])
+        .call::<GetDashboard>(&[])
         .await
         .status()
         .is_success());

@@ -1,18 +1,25 @@
-use crate::domain::OrganizerEventRow;
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// The caller's events (all events for an admin), newest first. Organizers only.
+/// The dashboard: the caller's own numbers; an admin sees the platform, or one organizer's.
 #[server]
-pub async fn list_my_events() -> Result<Vec<OrganizerEventRow>, AppError> {
+pub async fn get_dashboard(
+    organizer: Option<String>,
+) -> Result<crate::domain::dashboard::DashboardData, AppError> {
     crate::api::with_status(
         async move {
             use crate::domain::Role;
-            use crate::server::{auth::guard, services::catalog, state::use_app_state};
+            use crate::server::{auth::guard, services::dashboard, state::use_app_state};
             let state = use_app_state()?;
             let user = guard::require_organizer(&state).await?;
-            let organizer = (user.role != Role::Admin).then_some(user.id.as_str());
-            catalog::organizer_events(&state.db, organizer).await
+            let (scope, label) = match (user.role, organizer.filter(|o| !o.is_empty())) {
+                (Role::Admin, Some(organizer)) => {
+                    (Some(organizer.clone()), format!("Organizer {organizer}"))
+                }
+                (Role::Admin, None) => (None, "All of TickEx".to_owned()),
+                _ => (Some(user.id.clone()), "Your events".to_owned()),
+            };
+            dashboard::dashboard(&state, scope.as_deref(), label, chrono::Utc::now()).await
         }
         .await,
     )

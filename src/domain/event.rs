@@ -149,18 +149,6 @@ mod tests {
     }
 }
 
-/// A row of the organizer's own event list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OrganizerEventRow {
-    pub id: String,
-    pub slug: String,
-    pub title: String,
-    pub when: String,
-    pub status: EventStatus,
-    pub sold: u32,
-    pub capacity: u32,
-}
-
 /// An event loaded into the editor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventEditorData {

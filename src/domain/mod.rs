@@ -1,5 +1,6 @@
 //! Pure types shared by the server and the browser. No I/O here.
 mod account;
+pub mod dashboard;
 mod event;
 pub mod event_form;
 mod money;
@@ -10,7 +11,7 @@ mod slug;
 pub use account::{parse_display_name, AdminUserRow, Email, NewPassword, Role, UserView};
 pub use event::{
     EventAction, EventDetail, EventEditorData, EventListPage, EventStatus, EventSummary,
-    OrganizerEventRow, TicketTypeView,
+    TicketTypeView,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use order::{

@@ -120,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .route(google::CALLBACK_PATH, get(google::callback))
         .route(webhook::PATH, axum::routing::post(webhook::receive))
         .route("/dev/mailbox/{id}", get(dev_email))
+        .route("/dashboard/events/{id}/export/{what}", get(export_csv))
         .nest("/pkg", pkg)
         .nest(MEDIA_PATH, media)
         .leptos_routes_with_context(&state, routes, leptos::nonce::provide_nonce, {
@@ -142,6 +143,46 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(state.settings.body_limit_bytes))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// `orders` or `attendees` of an event as a CSV download, for its organizer or an admin.
+async fn export_csv(
+    State(state): State<AppState>,
+    Path((id, what)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    use crate::server::auth::guard;
+    use crate::server::services::{catalog::may_manage, dashboard};
+    let user = match guard::user_from_headers(&state, &headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
+        Err(e) => return (e.status(), e.to_string()).into_response(),
+    };
+    let event = match crate::server::db::EventRepo(&state.db)
+        .find_by_id(&id)
+        .await
+    {
+        Ok(Some((event, _))) if may_manage(&user, &event.organizer) => event,
+        Ok(_) => return StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            let e = crate::error::AppError::internal(e);
+            return (e.status(), e.to_string()).into_response();
+        }
+    };
+    match dashboard::export_csv(&state, &id, &what).await {
+        Ok(csv) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}-{what}.csv\"", event.slug),
+                ),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(e) => (e.status(), e.to_string()).into_response(),
+    }
 }
 
 /// One email of the dev mailbox, as its recipient would see it; only without a provider.

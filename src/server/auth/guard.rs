@@ -7,11 +7,18 @@ use leptos::prelude::use_context;
 
 /// The signed-in user of the current request, if any.
 pub async fn current_user(state: &AppState) -> Result<Option<CurrentUser>, AppError> {
-    let Some(parts) = use_context::<http::request::Parts>() else {
-        return Ok(None);
-    };
-    let token = parts
-        .headers
+    match use_context::<http::request::Parts>() {
+        Some(parts) => user_from_headers(state, &parts.headers).await,
+        None => Ok(None),
+    }
+}
+
+/// The user whose session cookie these request headers carry (for plain axum handlers).
+pub async fn user_from_headers(
+    state: &AppState,
+    headers: &http::HeaderMap,
+) -> Result<Option<CurrentUser>, AppError> {
+    let token = headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())

@@ -319,38 +319,3 @@ impl EventRepo<'_> {
         }
     }
 }
-
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-pub struct OrganizerEventRecord {
-    pub id: String,
-    pub slug: String,
-    pub title: String,
-    pub starts_at: DateTime<Utc>,
-    pub time_zone: String,
-    pub status: String,
-    pub sold: i64,
-    pub capacity: i64,
-}
-
-impl EventRepo<'_> {
-    /// Events of one organizer, or of everyone when `organizer` is `None`.
-    pub async fn list_for_organizer(
-        &self,
-        organizer: Option<&str>,
-    ) -> Result<Vec<OrganizerEventRecord>, DbError> {
-        let mut response = self
-            .0
-            .execute(
-                "SELECT record::id(id) AS id, slug, title, starts_at, time_zone, status, created_at,
-                    math::sum((SELECT VALUE sold FROM ticket_type WHERE event = $parent.id)) AS sold,
-                    math::sum((SELECT VALUE capacity FROM ticket_type WHERE event = $parent.id)) AS capacity
-                 FROM event
-                 WHERE !$organizer OR organizer = type::record('user', $organizer)
-                 ORDER BY created_at DESC LIMIT 500",
-                vars![("organizer", organizer.map(str::to_owned))],
-            )
-            .await?;
-        response.take(0).map_err(DbError::from_surreal)
-    }
-}

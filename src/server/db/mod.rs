@@ -75,6 +75,7 @@ const SCHEMA: &[(&str, &str)] = &[
     ("003_sessions", include_str!("schema/003_sessions.surql")),
     ("004_google", include_str!("schema/004_google.surql")),
     ("005_orders", include_str!("schema/005_orders.surql")),
+    ("006_dashboard", include_str!("schema/006_dashboard.surql")),
 ];
 
 const MAX_ATTEMPTS: u32 = 8;

@@ -98,6 +98,17 @@ const ORDER_FIELDS: &str = "record::id(id) AS id, record::id(buyer) AS buyer,
     record::id(event.organizer) AS event_organizer, reference, lines, total_minor, currency,
     status, payment_ref, checkout_session_id, hold_expires_at, late_payment_refunded, created_at";
 
+/// Adds a paid order (`$sale`) to the dashboard counters: its event's revenue and paid
+/// orders, and the day's sales. `$sign` is 1 for a sale, -1 for its refund; `$day` its UTC day.
+const COUNT_SALE_BODY: &str = "
+    UPDATE $sale.event SET revenue_minor = (revenue_minor ?? 0) + $sign * $sale.total_minor,
+        paid_orders = (paid_orders ?? 0) + $sign;
+    UPSERT type::record('sales_day', string::concat(record::id($sale.event), '_', $day))
+        SET event = $sale.event, organizer = $sale.event.organizer, day = $day,
+            currency = $sale.currency,
+            tickets = (tickets ?? 0) + $sign * math::sum($sale.lines.quantity),
+            revenue_minor = (revenue_minor ?? 0) + $sign * $sale.total_minor;";
+
 /// Appends to the order's status log; expects `$purchase`, `$from`, `$to`, `$actor`, `$note`.
 const LOG: &str = "CREATE purchase_log SET purchase = $purchase, from_status = $from,
     to_status = $to, actor = $actor, note = $note, at = time::now();";
@@ -120,6 +131,7 @@ impl OrderRepo<'_> {
                 }};
              }};
              CREATE $purchase SET buyer = $order.buyer, event = $order.event,
+                organizer = $order.event.organizer,
                 reference = $order.reference, lines = $order.lines,
                 total_minor = $order.total_minor, currency = $order.currency, status = 'pending',
                 hold_expires_at = $order.hold_expires_at, late_payment_refunded = false,
@@ -211,6 +223,10 @@ impl OrderRepo<'_> {
                     event = $paid[0].event, holder_name = $holder, code = $ticket.code,
                     reference = $ticket.reference, status = 'valid', created_at = time::now();
              }};
+             LET $sale = $paid[0];
+             LET $sign = 1;
+             LET $day = time::format(time::now(), '%Y-%m-%d');
+             {COUNT_SALE_BODY}
              CREATE outbox SET kind = 'tickets', recipient = $email, purchase = $purchase,
                 key = string::concat('order-confirmation/', $id),
                 status = 'pending', attempts = 0, next_attempt_at = time::now(),
@@ -303,6 +319,10 @@ impl OrderRepo<'_> {
                     IF array::len($moved) = 0 {{ THROW 'inventory_mismatch' }};
                 }};
                 UPDATE ticket SET status = 'void' WHERE purchase = $purchase;
+                LET $sale = $refunded[0];
+                LET $sign = -1;
+                LET $day = time::format($sale.paid_at ?? time::now(), '%Y-%m-%d');
+                {COUNT_SALE_BODY}
              }};
              {LOG}
              COMMIT TRANSACTION;"

@@ -1,7 +1,6 @@
 //! Reading the public catalogue: upcoming events and event pages.
 use crate::domain::{
-    Currency, EventDetail, EventListPage, EventStatus, EventSummary, Money, OrganizerEventRow,
-    Role, TicketTypeView,
+    Currency, EventDetail, EventListPage, EventStatus, EventSummary, Money, Role, TicketTypeView,
 };
 use crate::error::AppError;
 use crate::server::auth::session::CurrentUser;
@@ -180,31 +179,6 @@ pub async fn event_detail(
 /// An organizer manages their own events; an admin manages all.
 pub fn may_manage(user: &CurrentUser, organizer_id: &str) -> bool {
     user.role == Role::Admin || (user.role.can_organize() && user.id == organizer_id)
-}
-
-pub async fn organizer_events(
-    db: &Db,
-    organizer: Option<&str>,
-) -> Result<Vec<OrganizerEventRow>, AppError> {
-    let rows = EventRepo(db)
-        .list_for_organizer(organizer)
-        .await
-        .map_err(AppError::internal)?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(OrganizerEventRow {
-                when: format_when(row.starts_at, &row.time_zone),
-                status: EventStatus::parse(&row.status).ok_or_else(|| {
-                    AppError::internal(format!("unknown event status {}", row.status))
-                })?,
-                sold: u32::try_from(row.sold).unwrap_or(0),
-                capacity: u32::try_from(row.capacity).unwrap_or(0),
-                id: row.id,
-                slug: row.slug,
-                title: row.title,
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]
