@@ -1,6 +1,9 @@
 # The two commands of the README. Everything else lives in scripts/.
-.PHONY: run test
+.PHONY: run test bench
 run:
 	bash scripts/run
 test:
 	bash scripts/test
+# Benchmarks print a table; they are not tests.
+bench:
+	bash -c 'source scripts/env.sh && cargo bench --bench dashboard --features ssr --profile server'
