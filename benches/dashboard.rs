@@ -113,7 +113,10 @@ async fn main() {
     println!("\n| measure ({ORDERS} paid orders, {EVENTS} events) | value |");
     println!("|---|---|");
     println!("| fill time | {:.1} s |", filled.as_secs_f64());
-    for (name, samples) in [("GET /dashboard (SSR page)", &page), ("get_dashboard server fn", &data)] {
+    for (name, samples) in [
+        ("GET /dashboard (SSR page)", &page),
+        ("get_dashboard server fn", &data),
+    ] {
         println!(
             "| {name} p50 / p95 / max | {:.1} / {:.1} / {:.1} ms |",
             percentile(samples, 0.5).as_secs_f64() * 1000.0,
