@@ -24,6 +24,8 @@ pub enum AppError {
     Internal(String),
     #[error("Payment is unavailable right now (reference {0}). Nothing was charged and your tickets were released; please try again in a moment.")]
     PaymentUnavailable(String),
+    #[error("So many people are buying right now that we could not finish. Nothing was charged; please try again.")]
+    Busy,
     #[error("We could not reach TickEx. Check your connection and try again.")]
     Transport(String),
 }
@@ -72,7 +74,7 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Internal(_) | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            AppError::PaymentUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::PaymentUnavailable(_) | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }

@@ -81,6 +81,7 @@ pub async fn prepare_state(settings: Settings) -> Result<AppState, StartError> {
         images,
         payments: payments::from_settings(&settings),
         mailer: email::from_settings(&settings),
+        holds: Default::default(),
         leptos_options: leptos_options(&settings),
         settings: Arc::new(settings),
     })

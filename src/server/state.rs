@@ -16,6 +16,7 @@ pub struct AppState {
     pub images: Arc<dyn ImageStore>,
     pub payments: Arc<dyn PaymentGateway>,
     pub mailer: Arc<dyn Mailer>,
+    pub holds: Arc<crate::server::services::orders::HoldQueue>,
     pub leptos_options: LeptosOptions,
 }
 

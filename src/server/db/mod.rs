@@ -78,7 +78,8 @@ const SCHEMA: &[(&str, &str)] = &[
     ("006_dashboard", include_str!("schema/006_dashboard.surql")),
 ];
 
-const MAX_ATTEMPTS: u32 = 8;
+/// Enough for hundreds of buyers of one ticket type at once (about 5 s of backoff in all).
+const MAX_ATTEMPTS: u32 = 20;
 
 impl Db {
     pub async fn connect(settings: &Settings) -> Result<Self, DbError> {

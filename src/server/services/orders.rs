@@ -131,10 +131,20 @@ pub async fn checkout(
         hold_expires_at,
     };
     let actor = format!("user:{}", buyer.id);
-    match OrderRepo(&state.db).hold(&order_id, order, &actor).await {
+    let held = {
+        // Correctness comes from the guarded transaction; queueing spares this instance's
+        // buyers of the same ticket types a storm of conflicts and retries.
+        let _turns = state.holds.turns(&seen).await;
+        OrderRepo(&state.db).hold(&order_id, order, &actor).await
+    };
+    match held {
         Ok(()) => {}
         Err(DbError::Rejected(code)) if code.starts_with(SOLD_OUT) => {
             return Err(sold_out_message(state, &code[SOLD_OUT.len()..], &ticket_types).await);
+        }
+        Err(DbError::Contention(attempts)) => {
+            tracing::warn!(attempts, "hold gave up after repeated conflicts");
+            return Err(AppError::Busy);
         }
         Err(e) => return Err(AppError::internal(e)),
     }
@@ -177,6 +187,35 @@ pub async fn checkout(
                 .map_err(AppError::internal)?;
             Err(AppError::PaymentUnavailable(reference))
         }
+    }
+}
+
+/// One async lock per ticket type for one app instance: its buyers of a ticket type queue
+/// instead of colliding in the database. Other instances still meet in the database, whose
+/// guarded transaction is what keeps the ledger right.
+#[derive(Default)]
+pub struct HoldQueue {
+    locks:
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl HoldQueue {
+    /// Waits for this instance's turn at the given ticket types, taken in sorted order so
+    /// two orders never wait for each other.
+    async fn turns(&self, ticket_types: &[&str]) -> Vec<tokio::sync::OwnedMutexGuard<()>> {
+        let mut ids: Vec<&str> = ticket_types.to_vec();
+        ids.sort_unstable();
+        let locks: Vec<_> = {
+            let mut map = self.locks.lock().unwrap_or_else(|e| e.into_inner());
+            ids.iter()
+                .map(|id| map.entry((*id).to_owned()).or_default().clone())
+                .collect()
+        };
+        let mut guards = Vec::with_capacity(locks.len());
+        for lock in locks {
+            guards.push(lock.lock_owned().await);
+        }
+        guards
     }
 }
 
