@@ -298,10 +298,13 @@ mod validate {
             "Description",
             0..=20_000,
         );
-        let currency = Currency::parse(form.currency.trim()).unwrap_or_else(|_| {
-            errors.add("currency", "Choose a currency, like EUR or USD.");
-            Currency::parse("EUR").expect("EUR is a currency")
-        });
+        let currency = match Currency::parse(form.currency.trim()) {
+            Ok(currency) => Some(currency),
+            Err(_) => {
+                errors.add("currency", "Choose a currency, like EUR or USD.");
+                None
+            }
+        };
         let tz = form.time_zone.trim().parse::<Tz>().ok();
         if tz.is_none() {
             errors.add(
@@ -349,20 +352,26 @@ mod validate {
                 format!("An event can have at most {MAX_TICKET_TYPES} ticket types."),
             );
         }
-        let tickets = rows
-            .into_iter()
-            .map(|(i, row)| ticket(&mut errors, i, row, currency, tz, ends_at))
-            .collect();
+        // Ticket prices are read in the event's currency; without one they wait.
+        let tickets: Vec<ValidTicket> = match currency {
+            Some(currency) => rows
+                .into_iter()
+                .map(|(i, row)| ticket(&mut errors, i, row, currency, tz, ends_at))
+                .collect(),
+            None => Vec::new(),
+        };
 
-        if !errors.0.is_empty() {
+        let (Some(currency), Some(starts_at), Some(ends_at), true) =
+            (currency, starts_at, ends_at, errors.0.is_empty())
+        else {
             return Err(errors.0);
-        }
+        };
         Ok(ValidEvent {
             title,
             description,
             time_zone: form.time_zone.trim().to_owned(),
-            starts_at: starts_at.expect("checked above"),
-            ends_at: ends_at.expect("checked above"),
+            starts_at,
+            ends_at,
             venue,
             address,
             online_url,
