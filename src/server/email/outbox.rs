@@ -9,7 +9,7 @@ use crate::domain::DevEmail;
 use crate::error::AppError;
 use crate::server::db::orders::OrderRepo;
 use crate::server::db::{DbError, EventRepo};
-use crate::server::services::catalog::{format_when, money};
+use crate::server::services::catalog::{format_when, money, place};
 use crate::server::state::AppState;
 use crate::vars;
 use base64::Engine;
@@ -217,11 +217,7 @@ async fn ticket_email(state: &AppState, order_id: &str, to: &str) -> Result<Emai
     Ok(templates::ticket_email(&TicketEmail {
         to: to.to_owned(),
         buyer_name: order.buyer_name.clone(),
-        place: if event.address.is_empty() {
-            event.venue.clone()
-        } else {
-            format!("{}, {}", event.venue, event.address)
-        },
+        place: place(&event.venue, &event.address, event.online_url.as_deref()),
         when: format_when(event.starts_at, &event.time_zone),
         event_title: event.title,
         online_url: event.online_url,

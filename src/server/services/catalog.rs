@@ -26,7 +26,8 @@ pub fn money(minor: i64, currency: &str) -> Result<Money, AppError> {
     Ok(Money::new(minor, currency))
 }
 
-fn place(venue: &str, address: &str, online: Option<&str>) -> String {
+/// "Venue, address", or "Online" for an event with only a link.
+pub fn place(venue: &str, address: &str, online: Option<&str>) -> String {
     match (venue.is_empty(), online) {
         (true, Some(_)) => "Online".to_owned(),
         _ if address.is_empty() => venue.to_owned(),

@@ -724,11 +724,7 @@ pub async fn my_tickets(
         };
         out.push(TicketGroup {
             event_when: format_when(event.starts_at, &event.time_zone),
-            place: if event.address.is_empty() {
-                event.venue.clone()
-            } else {
-                format!("{}, {}", event.venue, event.address)
-            },
+            place: super::catalog::place(&event.venue, &event.address, event.online_url.as_deref()),
             event_title: event.title,
             event_slug: event.slug,
             tickets: list.into_iter().map(ticket_view).collect(),
