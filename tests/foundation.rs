@@ -207,3 +207,38 @@ async fn bad_settings_stop_start_up_with_a_clear_message() {
     let error = prepare_state(settings).await.err().expect("must fail");
     assert!(error.to_string().starts_with("TICKEX_DATA_DIR:"), "{error}");
 }
+
+/// Route generation sets a process-wide flag that parks resources first polled meanwhile
+/// (leptos#4773): pages must keep rendering while other servers start in the same process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_other_servers_start_in_the_same_process() {
+    let app = spawn_app().await;
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let starting = async {
+        for _ in 0..20 {
+            let others = futures::future::join_all((0..3).map(|_| spawn_app())).await;
+            for other in others {
+                other.stop().await;
+            }
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+    };
+    let rendering = futures::future::join_all((0..4).map(|_| async {
+        let mut rendered = 0;
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            let response = tokio::time::timeout(std::time::Duration::from_secs(10), app.get("/"))
+                .await
+                .expect("a page hung while another server started");
+            assert!(response
+                .text()
+                .await
+                .unwrap()
+                .contains("No upcoming events yet"));
+            rendered += 1;
+        }
+        rendered
+    }));
+    let ((), rendered) = tokio::join!(starting, rendering);
+    assert!(rendered.iter().all(|&count| count > 0));
+    app.stop().await;
+}

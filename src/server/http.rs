@@ -87,8 +87,18 @@ pub async fn prepare_state(settings: Settings) -> Result<AppState, StartError> {
     })
 }
 
+/// The app's routes, generated once per process. Generation sets a process-wide flag that
+/// parks any resource first polled meanwhile forever (leptos#4773), so a second server
+/// started in the same process (tests, benchmarks) must not generate them again while the
+/// first one renders pages.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let pkg_dir = state.settings.site_root.join("pkg");
     // Hashed names change with the content, so they may be cached forever.
     let pkg_cache = if state.leptos_options.hash_files {
