@@ -78,23 +78,34 @@ async fn load(
     now: DateTime<Utc>,
 ) -> Result<DashboardData, DbError> {
     let from = (now - Duration::days(29)).format("%Y-%m-%d").to_string();
+    // One organizer's rows come through the organizer indexes; an `$organizer OR ...`
+    // condition would hide them from the planner (100 ms instead of 1 ms at 50,000 orders).
+    let mine = if organizer.is_some() {
+        "WHERE organizer = type::record('user', $organizer)"
+    } else {
+        ""
+    };
+    let mine_and = if organizer.is_some() {
+        "WHERE organizer = type::record('user', $organizer) AND"
+    } else {
+        "WHERE"
+    };
+    let sql = format!(
+        "SELECT record::id(id) AS id, slug, title, starts_at, ends_at, time_zone, status,
+            currency, revenue_minor, paid_orders, created_at,
+            (SELECT name, sold, held, available, position FROM ticket_type
+                WHERE event = $parent.id ORDER BY position) AS ticket_types
+         FROM event {mine} ORDER BY starts_at ASC LIMIT 500;
+         SELECT record::id(id) AS id, reference, buyer.name AS buyer, event.title AS event_title,
+            math::sum(lines.quantity) AS tickets, total_minor, currency, status, created_at
+         FROM purchase {mine} ORDER BY created_at DESC LIMIT 10;
+         SELECT day, math::sum(tickets) AS tickets FROM sales_day {mine_and} day >= $from
+         GROUP BY day;"
+    );
     let mut response = state
         .db
         .execute(
-            "SELECT record::id(id) AS id, slug, title, starts_at, ends_at, time_zone, status,
-                currency, revenue_minor, paid_orders, created_at,
-                (SELECT name, sold, held, available, position FROM ticket_type
-                    WHERE event = $parent.id ORDER BY position) AS ticket_types
-             FROM event WHERE !$organizer OR organizer = type::record('user', $organizer)
-             ORDER BY starts_at ASC LIMIT 500;
-             SELECT record::id(id) AS id, reference, buyer.name AS buyer, event.title AS event_title,
-                math::sum(lines.quantity) AS tickets, total_minor, currency, status, created_at
-             FROM purchase
-             WHERE !$organizer OR organizer = type::record('user', $organizer)
-             ORDER BY created_at DESC LIMIT 10;
-             SELECT day, math::sum(tickets) AS tickets FROM sales_day
-             WHERE (!$organizer OR organizer = type::record('user', $organizer)) AND day >= $from
-             GROUP BY day;",
+            &sql,
             vars![
                 ("organizer", organizer.map(str::to_owned)),
                 ("from", from)
