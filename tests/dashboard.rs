@@ -230,3 +230,205 @@ async fn organizers_see_only_their_own_numbers_and_exports() {
         .all(|r| r[3] == "Standard" && r[4] == "valid"));
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organizers_search_filter_and_manage_their_event_orders() {
+    use tickex::api::orders::{CancelOrder, GetManagedOrder, ListEventAttendees, ListEventOrders};
+    use tickex::domain::{AttendeeRow, ManagedOrder, OrganizerOrderRow, TicketStatus};
+    let app = spawn_app().await;
+    let (event, types) = event_with(&app, &[("Standard", "25", "20")]).await;
+    let manager_email = unique_email("manager");
+    let mut manager = register(&app, &manager_email, true).await;
+    let manager_id: String = query(
+        &app,
+        "SELECT VALUE record::id(id) FROM user WHERE email = $email",
+        &[("email", &manager_email)],
+    )
+    .await
+    .remove(0);
+    app.sql(&format!(
+        "UPDATE event:`{event}` SET organizer = user:`{manager_id}`"
+    ))
+    .await;
+    let people = buyers(&app, 3).await;
+    app.sql(&format!(
+        "UPDATE user:`{}` SET name = 'Grace Hopper'",
+        people[0].id
+    ))
+    .await;
+    let paid = hold(&app, &people[0], &event, &types[0], 2).await;
+    pay(&app, &paid).await;
+    let refunded = hold(&app, &people[2], &event, &types[0], 1).await;
+    pay(&app, &refunded).await;
+    orders::refund_order(&app.server.state, &admin(), &refunded)
+        .await
+        .unwrap();
+    let pending = hold(&app, &people[1], &event, &types[0], 3).await;
+
+    async fn list(
+        visitor: &mut common::Visitor<'_>,
+        event: &str,
+        text: &str,
+        status: &str,
+    ) -> Vec<OrganizerOrderRow> {
+        let response = visitor
+            .call::<ListEventOrders>(&[("event_id", event), ("query", text), ("status", status)])
+            .await;
+        assert_eq!(response.status(), 200);
+        serde_json::from_str(&response.text().await.unwrap()).unwrap()
+    }
+    let ids = |rows: &[OrganizerOrderRow]| rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+    let all = list(&mut manager, &event, "", "").await;
+    assert_eq!(
+        ids(&all),
+        vec![pending.clone(), refunded.clone(), paid.clone()]
+    );
+    assert_eq!(
+        ids(&list(&mut manager, &event, "", "paid").await),
+        vec![paid.clone()]
+    );
+    assert_eq!(
+        ids(&list(&mut manager, &event, "", "refunded").await),
+        vec![refunded.clone()]
+    );
+    assert_eq!(
+        ids(&list(&mut manager, &event, "  GRACE ", "").await),
+        vec![paid.clone()]
+    );
+    assert_eq!(
+        ids(&list(&mut manager, &event, "grace", "pending").await),
+        Vec::<String>::new()
+    );
+    let pending_ref = &all[0].reference;
+    assert_eq!(
+        ids(&list(&mut manager, &event, &pending_ref.to_lowercase(), "").await),
+        vec![pending.clone()]
+    );
+    assert_eq!(
+        all[2].email_status.as_deref(),
+        Some("pending"),
+        "ticket email queued"
+    );
+    let response = manager
+        .call::<ListEventOrders>(&[("event_id", &event), ("query", ""), ("status", "shipped")])
+        .await;
+    assert_eq!(response.status(), 422);
+    assert!(common::app_error(response)
+        .await
+        .to_string()
+        .contains("shipped"));
+
+    // Attendees: one row per ticket, refunded ones void; searchable by buyer.
+    let response = manager
+        .call::<ListEventAttendees>(&[("event_id", &event), ("query", "")])
+        .await;
+    let attendees: Vec<AttendeeRow> =
+        serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(attendees.len(), 3);
+    assert_eq!(
+        attendees
+            .iter()
+            .filter(|a| a.status == TicketStatus::Void)
+            .count(),
+        1
+    );
+    let response = manager
+        .call::<ListEventAttendees>(&[("event_id", &event), ("query", "grace")])
+        .await;
+    let graces: Vec<AttendeeRow> = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(graces.len(), 2);
+    assert!(graces
+        .iter()
+        .all(|a| a.order_id == paid && a.holder_name == "Grace Hopper"));
+
+    // The order detail carries every status change, in order, with who made it.
+    let response = manager.call::<GetManagedOrder>(&[("id", &refunded)]).await;
+    let detail: ManagedOrder = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    let steps: Vec<(Option<String>, String)> = detail
+        .log
+        .iter()
+        .map(|l| (l.from.clone(), l.to.clone()))
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            (None, "pending".to_owned()),
+            (Some("pending".to_owned()), "paid".to_owned()),
+            (Some("paid".to_owned()), "refunded".to_owned()),
+        ]
+    );
+    assert_eq!(detail.log[2].actor, "user:ops");
+    assert_eq!(detail.tickets.len(), 1);
+    assert_eq!(detail.tickets[0].status, TicketStatus::Void);
+
+    // Cancelling a pending order returns its seats at once, and only once.
+    let response = manager.call::<CancelOrder>(&[("id", &pending)]).await;
+    assert_eq!(response.status(), 200);
+    let ledger: Vec<i64> = query(
+        &app,
+        "SELECT VALUE [available, held, sold] FROM type::record('ticket_type', $id)",
+        &[("id", &types[0])],
+    )
+    .await
+    .into_iter()
+    .next()
+    .map(|v: Vec<i64>| v)
+    .unwrap();
+    assert_eq!(ledger, vec![18, 0, 2]);
+    let response = manager.call::<CancelOrder>(&[("id", &pending)]).await;
+    assert_eq!(response.status(), 422);
+    let response = manager.call::<GetManagedOrder>(&[("id", &pending)]).await;
+    let detail: ManagedOrder = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    let last = detail.log.last().unwrap();
+    assert_eq!(
+        (last.to.as_str(), last.actor.clone()),
+        ("cancelled", format!("user:{manager_id}"))
+    );
+
+    // Another organizer learns nothing about this event or its orders.
+    let mut stranger = register(&app, &unique_email("stranger"), true).await;
+    let response = stranger
+        .call::<ListEventOrders>(&[("event_id", &event), ("query", ""), ("status", "")])
+        .await;
+    assert_eq!(response.status(), 404);
+    let response = stranger
+        .call::<ListEventAttendees>(&[("event_id", &event), ("query", "")])
+        .await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(
+        stranger
+            .call::<GetManagedOrder>(&[("id", &paid)])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        stranger
+            .call::<CancelOrder>(&[("id", &paid)])
+            .await
+            .status(),
+        404
+    );
+
+    // The pages render the same on the server: filtered list, and the detail with its log.
+    let html = manager
+        .get(&format!(
+            "/dashboard/events/{event}/orders?q=grace&status=paid"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&all[2].reference) && !html.contains(pending_ref.as_str()));
+    assert!(html.contains("Grace Hopper"));
+    let html = manager
+        .get(&format!("/dashboard/orders/{refunded}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Status history") && html.contains("refunded by the organizer"));
+    let response = stranger.get(&format!("/dashboard/orders/{paid}")).await;
+    assert_eq!(response.status(), 404);
+    app.stop().await;
+}

@@ -222,9 +222,14 @@ async fn a_refusal_marks_the_email_failed_for_the_organizer_to_see() {
         &[("id", &order)],
     )
     .await;
-    let rows = orders::event_orders(state, &admin, &event[0])
-        .await
-        .unwrap();
+    let rows = tickex::server::services::organizer_orders::event_orders(
+        state,
+        &admin,
+        &event[0],
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     let status = rows[0].email_status.clone().unwrap();
     assert!(status.starts_with("failed: HTTP 422"), "{status}");
     app.stop().await;

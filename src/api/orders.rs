@@ -1,4 +1,6 @@
-use crate::domain::{CheckoutLine, OrderView, OrganizerOrderRow, TicketGroup};
+use crate::domain::{
+    AttendeeRow, CheckoutLine, ManagedOrder, OrderView, OrganizerOrderRow, TicketGroup,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -127,14 +129,69 @@ pub async fn list_my_tickets() -> Result<Vec<TicketGroup>, AppError> {
     )
 }
 
+/// An event's orders for its organizer: `query` matches references, names and emails;
+/// `status` is empty for any status.
 #[server]
-pub async fn list_event_orders(event_id: String) -> Result<Vec<OrganizerOrderRow>, AppError> {
+pub async fn list_event_orders(
+    event_id: String,
+    query: String,
+    status: String,
+) -> Result<Vec<OrganizerOrderRow>, AppError> {
     crate::api::with_status(
         async move {
-            use crate::server::{auth::guard, services::orders, state::use_app_state};
+            use crate::domain::OrderSearch;
+            use crate::server::{auth::guard, services::organizer_orders, state::use_app_state};
             let state = use_app_state()?;
             let user = guard::require_organizer(&state).await?;
-            orders::event_orders(&state, &user, &event_id).await
+            let search = OrderSearch::parse(&query, &status).map_err(AppError::Validation)?;
+            organizer_orders::event_orders(&state, &user, &event_id, &search).await
+        }
+        .await,
+    )
+}
+
+/// An event's tickets and who holds them, for its organizer.
+#[server]
+pub async fn list_event_attendees(
+    event_id: String,
+    query: String,
+) -> Result<Vec<AttendeeRow>, AppError> {
+    crate::api::with_status(
+        async move {
+            use crate::domain::OrderSearch;
+            use crate::server::{auth::guard, services::organizer_orders, state::use_app_state};
+            let state = use_app_state()?;
+            let user = guard::require_organizer(&state).await?;
+            let search = OrderSearch::parse(&query, "").map_err(AppError::Validation)?;
+            organizer_orders::event_attendees(&state, &user, &event_id, &search).await
+        }
+        .await,
+    )
+}
+
+/// One order with its tickets and status log, for its event's organizer.
+#[server]
+pub async fn get_managed_order(id: String) -> Result<ManagedOrder, AppError> {
+    crate::api::with_status(
+        async move {
+            use crate::server::{auth::guard, services::organizer_orders, state::use_app_state};
+            let state = use_app_state()?;
+            let user = guard::require_organizer(&state).await?;
+            organizer_orders::managed_order(&state, &user, &id).await
+        }
+        .await,
+    )
+}
+
+/// An organizer cancels an order still waiting for payment; its seats go back on sale.
+#[server]
+pub async fn cancel_order(id: String) -> Result<(), AppError> {
+    crate::api::with_status(
+        async move {
+            use crate::server::{auth::guard, services::organizer_orders, state::use_app_state};
+            let state = use_app_state()?;
+            let user = guard::require_organizer(&state).await?;
+            organizer_orders::cancel_pending_order(&state, &user, &id).await
         }
         .await,
     )

@@ -13,8 +13,8 @@ use leptos_router::{
 };
 use pages::{
     AccountPage, AdminUsersPage, DashboardPage, DemoPaymentPage, DevMailboxPage, EditEventPage,
-    EventPage, ForgotPasswordPage, HomePage, LoginPage, MyTicketsPage, NewEventPage, NotFoundPage,
-    OrderPage, RegisterPage, ResetPasswordPage,
+    EventPage, EventSalesPage, ForgotPasswordPage, HomePage, LoginPage, ManagedOrderPage,
+    MyTicketsPage, NewEventPage, NotFoundPage, OrderPage, RegisterPage, ResetPasswordPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -60,6 +60,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard/events/new") view=NewEventPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard/events/:id") view=EditEventPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard/events/:id/orders") view=EventSalesPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard/orders/:id") view=ManagedOrderPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
                     <Route path=path!("/orders/:id") view=OrderPage ssr=SsrMode::Async />
                     <Route path=path!("/pay/demo/:id") view=DemoPaymentPage ssr=SsrMode::Async />

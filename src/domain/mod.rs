@@ -15,8 +15,9 @@ pub use event::{
 };
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
-    CheckoutLine, DevEmail, OrderLineView, OrderStatus, OrderView, OrganizerOrderRow, TicketGroup,
-    TicketStatus, TicketView, MAX_TICKETS_PER_ORDER,
+    AttendeeRow, CheckoutLine, DevEmail, ManagedOrder, OrderLineView, OrderLogEntry, OrderSearch,
+    OrderStatus, OrderView, OrganizerOrderRow, TicketGroup, TicketStatus, TicketView,
+    MAX_TICKETS_PER_ORDER, ORGANIZER_LIST_LIMIT,
 };
 pub use slug::slugify;
 

@@ -128,6 +128,7 @@ pub struct DevEmail {
 pub struct OrganizerOrderRow {
     pub id: String,
     pub reference: String,
+    pub buyer_name: String,
     pub buyer_email: String,
     pub status: OrderStatus,
     pub tickets: u32,
@@ -138,9 +139,102 @@ pub struct OrganizerOrderRow {
     pub email_status: Option<String>,
 }
 
+/// The organizer's search over an event's orders or attendees: free text (order or ticket
+/// reference, buyer name or email, matched case-insensitively) and an optional status.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OrderSearch {
+    text: String,
+    status: Option<OrderStatus>,
+}
+
+impl OrderSearch {
+    pub const MAX_TEXT: usize = 100;
+
+    /// `status` is empty for "any status".
+    pub fn parse(text: &str, status: &str) -> Result<Self, String> {
+        let text = text.trim().to_lowercase();
+        if text.chars().count() > Self::MAX_TEXT {
+            return Err(format!("Search for at most {} characters.", Self::MAX_TEXT));
+        }
+        let status = match status.trim() {
+            "" => None,
+            other => Some(
+                OrderStatus::parse(other)
+                    .ok_or_else(|| format!("Unknown order status “{other}”."))?,
+            ),
+        };
+        Ok(Self { text, status })
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn status(&self) -> Option<OrderStatus> {
+        self.status
+    }
+}
+
+/// How many rows the organizer's order and attendee lists show; a search narrows them.
+pub const ORGANIZER_LIST_LIMIT: usize = 100;
+
+/// One ticket as the organizer's attendee list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttendeeRow {
+    pub reference: String,
+    pub holder_name: String,
+    pub buyer_email: String,
+    pub type_name: String,
+    pub status: TicketStatus,
+    pub order_id: String,
+    pub order_reference: String,
+}
+
+/// One entry of an order's append-only status log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderLogEntry {
+    pub at: String,
+    pub from: Option<String>,
+    pub to: String,
+    /// `user:<id>`, `webhook`, `sweeper`...
+    pub actor: String,
+    pub note: Option<String>,
+}
+
+/// An order as its event's organizer sees it: buyer, lines, tickets and status history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManagedOrder {
+    pub id: String,
+    pub reference: String,
+    pub event_id: String,
+    pub event_title: String,
+    pub buyer_name: String,
+    pub buyer_email: String,
+    pub status: OrderStatus,
+    pub lines: Vec<OrderLineView>,
+    pub total: Money,
+    pub created: String,
+    pub email_status: Option<String>,
+    pub late_payment_refunded: bool,
+    pub tickets: Vec<AttendeeRow>,
+    pub log: Vec<OrderLogEntry>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_order_search_is_trimmed_lowercased_and_checked() {
+        let search = OrderSearch::parse("  Ada@Example.ORG ", "paid").unwrap();
+        assert_eq!(search.text(), "ada@example.org");
+        assert_eq!(search.status(), Some(OrderStatus::Paid));
+        assert_eq!(OrderSearch::parse("", "").unwrap(), OrderSearch::default());
+        assert!(OrderSearch::parse("x", "shipped")
+            .unwrap_err()
+            .contains("shipped"));
+        assert!(OrderSearch::parse(&"x".repeat(101), "").is_err());
+    }
     use OrderStatus::*;
 
     const ALL: [OrderStatus; 5] = [Pending, Paid, Expired, Cancelled, Refunded];

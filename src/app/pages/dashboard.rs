@@ -173,7 +173,7 @@ fn EventsTable(events: Vec<EventSales>) -> impl IntoView {
                             <tbody>
                                 {events.into_iter().map(|e| {
                                     let edit = format!("/dashboard/events/{}", e.id);
-                                    let export = format!("/dashboard/events/{}/export", e.id);
+                                    let sales = format!("/dashboard/events/{}/orders", e.id);
                                     view! {
                                         <tr>
                                             <td><a href=format!("/events/{}", e.slug)>{e.title.clone()}</a></td>
@@ -183,8 +183,7 @@ fn EventsTable(events: Vec<EventSales>) -> impl IntoView {
                                             <td>{e.ticket_types.into_iter().map(|t| view! { <InventoryBar row=t /> }).collect_view()}</td>
                                             <td class="actions-cell">
                                                 <a href=edit aria-label=format!("Edit {}", e.title)>"Edit"</a>
-                                                <a href=format!("{export}/orders") rel="external" download>"Orders CSV"</a>
-                                                <a href=format!("{export}/attendees") rel="external" download>"Attendees CSV"</a>
+                                                <a href=sales aria-label=format!("Orders of {}", e.title)>"Orders"</a>
                                             </td>
                                         </tr>
                                     }

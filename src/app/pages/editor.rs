@@ -2,14 +2,12 @@
 //! JavaScript it is a single multipart form posted to the server function; once hydrated it
 //! shows one step at a time and uploads with a progress bar.
 use super::guard::OrganizerOnly;
-use super::orders::ResendTickets;
 use super::ErrorPanel;
 use crate::api::events::{
     get_event_for_edit, list_time_zones, ChangeEventStatus, CreateEvent, DeleteEvent, UpdateEvent,
 };
-use crate::api::orders::{list_event_orders, RefundOrder};
 use crate::domain::event_form::{step_of_field, EventForm, TicketForm, MAX_TICKET_TYPES};
-use crate::domain::{EventAction, EventEditorData, EventStatus, OrderStatus};
+use crate::domain::{EventAction, EventEditorData, EventStatus};
 use crate::error::{AppError, FieldError};
 use leptos::prelude::*;
 use leptos::server_fn::error::ServerFnUrlError;
@@ -55,10 +53,11 @@ pub fn EditEventPage() -> impl IntoView {
                                     </span>
                                     " · "
                                     <a href=format!("/events/{}", data.slug)>"View event page"</a>
+                                    " · "
+                                    <a href=format!("/dashboard/events/{}/orders", data.id)>"Orders and attendees"</a>
                                 </p>
                             </header>
                             <StatusActions id=data.id.clone() status=data.status />
-                            <EventOrders event_id=data.id.clone() />
                             <EditorLoader data=Some(data) />
                         }
                         .into_any(),
@@ -111,73 +110,6 @@ fn StatusActions(id: String, status: EventStatus) -> impl IntoView {
         <section class="panel status-actions" aria-label="Event status">
             {error}
             <div class="actions">{buttons}</div>
-        </section>
-    }
-}
-
-/// The event's orders, with a refund button on paid ones.
-#[component]
-fn EventOrders(event_id: String) -> impl IntoView {
-    let refund = ServerAction::<RefundOrder>::new();
-    let orders = Resource::new(
-        move || (event_id.clone(), refund.version().get()),
-        |(id, _)| list_event_orders(id),
-    );
-    let error = move || {
-        refund.value().get().and_then(Result::err).map(|e| {
-            view! { <p class="notice notice-danger" role="alert">{e.to_string()}</p> }
-        })
-    };
-    view! {
-        <section class="panel" aria-labelledby="orders-heading">
-            <h2 id="orders-heading">"Orders"</h2>
-            {error}
-            <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading orders…"</p> }>
-                {move || Suspend::new(async move {
-                    match orders.await {
-                        Ok(rows) if rows.is_empty() => view! { <p class="muted">"No orders yet."</p> }.into_any(),
-                        Ok(rows) => view! {
-                            <div class="table-wrap">
-                                <table>
-                                    <thead><tr>
-                                        <th scope="col">"Order"</th><th scope="col">"Buyer"</th>
-                                        <th scope="col">"Placed"</th><th scope="col">"Status"</th>
-                                        <th scope="col" class="num">"Tickets"</th><th scope="col" class="num">"Total"</th>
-                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                    </tr></thead>
-                                    <tbody>
-                                        {rows.into_iter().map(|row| view! {
-                                            <tr>
-                                                <td>{row.reference.clone()}</td>
-                                                <td>{row.buyer_email}</td>
-                                                <td>{row.created}</td>
-                                                <td>
-                                                    <span class=format!("badge badge-{}", row.status.as_str())>{row.status.as_str()}</span>
-                                                    {row.late_payment_refunded.then(|| view! { <span class="muted small">" (late payment)"</span> })}
-                                                    {row.email_status.clone().map(|s| view! { <br /><span class="muted small">{format!("email: {s}")}</span> })}
-                                                </td>
-                                                <td class="num">{row.tickets}</td>
-                                                <td class="num">{row.total.to_string()}</td>
-                                                <td>
-                                                    {(row.status == OrderStatus::Paid).then(|| view! {
-                                                        <ResendTickets id=row.id.clone() />
-                                                        <ActionForm action=refund attr:class="inline-form">
-                                                            <input type="hidden" name="id" value=row.id.clone() />
-                                                            <button type="submit" class="button button-secondary button-small"
-                                                                aria-label=format!("Refund order {}", row.reference)>"Refund"</button>
-                                                        </ActionForm>
-                                                    })}
-                                                </td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
-                        Err(error) => view! { <p class="notice notice-danger">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
         </section>
     }
 }

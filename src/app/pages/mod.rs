@@ -7,6 +7,7 @@ mod editor;
 mod event;
 mod guard;
 mod home;
+mod manage;
 mod not_found;
 mod orders;
 
@@ -19,6 +20,7 @@ pub use editor::{EditEventPage, NewEventPage};
 pub use event::EventPage;
 pub use guard::SignInRequired;
 pub use home::HomePage;
+pub use manage::{EventSalesPage, ManagedOrderPage};
 pub use not_found::NotFoundPage;
 pub use orders::{DemoPaymentPage, DevMailboxPage, MyTicketsPage, OrderPage};
 

@@ -6,7 +6,9 @@ use crate::api::orders::{
     get_order, list_dev_mailbox, list_my_tickets, CancelDemoOrder, PayDemoOrder,
     ResendTickets as ResendTicketsAction,
 };
-use crate::domain::{OrderStatus, OrderView, TicketGroup, TicketStatus, TicketView};
+use crate::domain::{
+    Money, OrderLineView, OrderStatus, OrderView, TicketGroup, TicketStatus, TicketView,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -100,7 +102,7 @@ fn OrderDetails(order: OrderView) -> impl IntoView {
             <p class="muted">{order.event_when.clone()} " · " <a href=event_href>"Event page"</a></p>
         </header>
         {status}
-        <OrderSummary order=order.clone() />
+        <OrderSummary lines=order.lines.clone() total=order.total />
         {(!order.tickets.is_empty()).then(|| view! {
             <section aria-labelledby="tickets-heading">
                 <h2 id="tickets-heading">"Tickets"</h2>
@@ -129,12 +131,12 @@ pub fn ResendTickets(id: String) -> impl IntoView {
 }
 
 #[component]
-fn OrderSummary(order: OrderView) -> impl IntoView {
+pub fn OrderSummary(lines: Vec<OrderLineView>, total: Money) -> impl IntoView {
     view! {
         <section class="panel" aria-label="Order summary">
             <table>
                 <tbody>
-                    {order.lines.into_iter().map(|line| view! {
+                    {lines.into_iter().map(|line| view! {
                         <tr>
                             <td>{format!("{} × {}", line.quantity, line.name)}</td>
                             <td class="num">{line.subtotal.to_string()}</td>
@@ -142,7 +144,7 @@ fn OrderSummary(order: OrderView) -> impl IntoView {
                     }).collect_view()}
                     <tr>
                         <th scope="row">"Total"</th>
-                        <td class="num"><strong>{order.total.to_string()}</strong></td>
+                        <td class="num"><strong>{total.to_string()}</strong></td>
                     </tr>
                 </tbody>
             </table>
@@ -209,7 +211,7 @@ fn DemoPaymentContent() -> impl IntoView {
                                 "Test mode: this is TickEx's demo payment page. No card is needed and no money moves."
                             </p>
                             <h1>{format!("Pay {} for {}", order.total, order.event_title)}</h1>
-                            <OrderSummary order=order.clone() />
+                            <OrderSummary lines=order.lines.clone() total=order.total />
                             {error}
                             <div class="actions">
                                 <ActionForm action=pay attr:class="inline-form">

@@ -2,6 +2,7 @@
 //! guarded update (`WHERE available >= $q`...), so no ticket type is ever oversold and
 //! `available + held + sold == capacity` holds after every commit.
 use super::{Db, DbError};
+use crate::domain::OrderSearch;
 use crate::vars;
 use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
@@ -84,6 +85,44 @@ pub struct TicketRecord {
     pub code: String,
     pub reference: String,
     pub status: String,
+}
+
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct OrganizerOrderRecord {
+    pub id: String,
+    pub reference: String,
+    pub buyer_name: String,
+    pub buyer_email: String,
+    pub status: String,
+    pub tickets: i64,
+    pub total_minor: i64,
+    pub currency: String,
+    pub late_payment_refunded: bool,
+    pub created_at: DateTime<Utc>,
+    pub email_status: Option<String>,
+}
+
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct AttendeeRecord {
+    pub reference: String,
+    pub holder_name: String,
+    pub buyer_email: String,
+    pub type_name: String,
+    pub status: String,
+    pub order_id: String,
+    pub order_reference: String,
+}
+
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct LogRecord {
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor: String,
+    pub note: Option<String>,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, SurrealValue)]
@@ -427,15 +466,84 @@ impl OrderRepo<'_> {
         response.take(0).map_err(DbError::from_surreal)
     }
 
-    /// All orders of an event, newest first, for its organizer.
-    pub async fn of_event(&self, event_id: &str) -> Result<Vec<OrderRecord>, DbError> {
+    /// An event's orders matching a search, newest first, with their ticket email's state.
+    pub async fn search_event(
+        &self,
+        event_id: &str,
+        search: &OrderSearch,
+        limit: usize,
+    ) -> Result<Vec<OrganizerOrderRecord>, DbError> {
+        let status = if search.status().is_some() {
+            "AND status = $status"
+        } else {
+            ""
+        };
         let sql = format!(
-            "SELECT {ORDER_FIELDS} FROM purchase WHERE event = type::record('event', $event)
-             ORDER BY created_at DESC LIMIT 1000"
+            "SELECT record::id(id) AS id, reference, buyer.name AS buyer_name,
+                buyer.email AS buyer_email, status, math::sum(lines.quantity) AS tickets,
+                total_minor, currency, late_payment_refunded, created_at,
+                (SELECT VALUE IF status = 'failed' {{ string::concat('failed: ', last_error) }}
+                    ELSE {{ status }} FROM outbox WHERE purchase = $parent.id
+                    ORDER BY created_at DESC LIMIT 1)[0] AS email_status
+             FROM purchase WHERE event = type::record('event', $event) {status}
+                AND ($text = '' OR string::contains(string::lowercase(reference), $text)
+                    OR string::contains(string::lowercase(buyer.email), $text)
+                    OR string::contains(string::lowercase(buyer.name), $text))
+             ORDER BY created_at DESC LIMIT $limit"
         );
         let mut response = self
             .0
-            .execute(&sql, vars![("event", event_id.to_owned())])
+            .execute(
+                &sql,
+                vars![
+                    ("event", event_id.to_owned()),
+                    ("status", search.status().map(|s| s.as_str().to_owned())),
+                    ("text", search.text().to_owned()),
+                    ("limit", limit as i64)
+                ],
+            )
+            .await?;
+        response.take(0).map_err(DbError::from_surreal)
+    }
+
+    /// An event's tickets matching a search (ticket or order reference, name, email).
+    pub async fn search_attendees(
+        &self,
+        event_id: &str,
+        search: &OrderSearch,
+        limit: usize,
+    ) -> Result<Vec<AttendeeRecord>, DbError> {
+        let mut response = self
+            .0
+            .execute(
+                "SELECT reference, holder_name, purchase.buyer.email AS buyer_email,
+                    ticket_type.name AS type_name, status, record::id(purchase) AS order_id,
+                    purchase.reference AS order_reference, created_at
+                 FROM ticket WHERE event = type::record('event', $event)
+                    AND ($text = '' OR string::contains(string::lowercase(reference), $text)
+                        OR string::contains(string::lowercase(holder_name), $text)
+                        OR string::contains(string::lowercase(purchase.buyer.email), $text)
+                        OR string::contains(string::lowercase(purchase.reference), $text))
+                 ORDER BY created_at DESC, reference ASC LIMIT $limit",
+                vars![
+                    ("event", event_id.to_owned()),
+                    ("text", search.text().to_owned()),
+                    ("limit", limit as i64)
+                ],
+            )
+            .await?;
+        response.take(0).map_err(DbError::from_surreal)
+    }
+
+    /// An order's status log, oldest first.
+    pub async fn log_of(&self, order_id: &str) -> Result<Vec<LogRecord>, DbError> {
+        let mut response = self
+            .0
+            .execute(
+                "SELECT from_status, to_status, actor, note, at FROM purchase_log
+                 WHERE purchase = type::record('purchase', $id) ORDER BY at ASC",
+                vars![("id", order_id.to_owned())],
+            )
             .await?;
         response.take(0).map_err(DbError::from_surreal)
     }

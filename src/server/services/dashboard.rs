@@ -106,10 +106,7 @@ async fn load(
         .db
         .execute(
             &sql,
-            vars![
-                ("organizer", organizer.map(str::to_owned)),
-                ("from", from)
-            ],
+            vars![("organizer", organizer.map(str::to_owned)), ("from", from)],
         )
         .await?;
     let events: Vec<EventCounters> = response.take(0).map_err(DbError::from_surreal)?;

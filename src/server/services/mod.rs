@@ -5,3 +5,4 @@ pub mod dashboard;
 pub mod demo;
 pub mod events;
 pub mod orders;
+pub mod organizer_orders;

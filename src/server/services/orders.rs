@@ -3,8 +3,8 @@
 //! guarded by the order's current status, so exactly one caller wins each transition.
 use super::catalog::{format_when, may_manage, money};
 use crate::domain::{
-    CheckoutLine, EventStatus, OrderLineView, OrderStatus, OrderView, OrganizerOrderRow,
-    TicketGroup, TicketStatus, TicketView, MAX_TICKETS_PER_ORDER,
+    CheckoutLine, EventStatus, OrderLineView, OrderStatus, OrderView, TicketGroup, TicketStatus,
+    TicketView, MAX_TICKETS_PER_ORDER,
 };
 use crate::error::AppError;
 use crate::server::auth::session::CurrentUser;
@@ -411,6 +411,7 @@ async fn send_owed_refund(
 pub enum Release {
     Expired,
     BuyerCancelled,
+    OrganizerCancelled,
     PaymentFailed,
     ProviderFailed,
 }
@@ -425,6 +426,7 @@ pub async fn release(
     let (to, note) = match why {
         Release::Expired => (OrderStatus::Expired, "the hold expired"),
         Release::BuyerCancelled => (OrderStatus::Cancelled, "the buyer cancelled the payment"),
+        Release::OrganizerCancelled => (OrderStatus::Cancelled, "cancelled by the organizer"),
         Release::PaymentFailed => (OrderStatus::Cancelled, "the payment failed"),
         Release::ProviderFailed => (OrderStatus::Cancelled, "the payment provider failed"),
     };
@@ -596,16 +598,20 @@ fn qr_svg(code: &str) -> String {
     }
 }
 
+pub(super) fn ticket_status(value: &str) -> TicketStatus {
+    match value {
+        "void" => TicketStatus::Void,
+        "checked_in" => TicketStatus::CheckedIn,
+        _ => TicketStatus::Valid,
+    }
+}
+
 fn ticket_view(t: &TicketRecord) -> TicketView {
     TicketView {
         reference: t.reference.clone(),
         type_name: t.type_name.clone(),
         holder_name: t.holder_name.clone(),
-        status: match t.status.as_str() {
-            "void" => TicketStatus::Void,
-            "checked_in" => TicketStatus::CheckedIn,
-            _ => TicketStatus::Valid,
-        },
+        status: ticket_status(&t.status),
         qr_svg: qr_svg(&t.code),
     }
 }
@@ -669,18 +675,7 @@ pub async fn order_view(
         .await
         .map_err(AppError::internal)?
         .ok_or_else(not_found)?;
-    let lines = order
-        .lines
-        .iter()
-        .map(|l| {
-            Ok(OrderLineView {
-                name: l.name.clone(),
-                quantity: l.quantity as u32,
-                unit_price: money(l.unit_price_minor, &order.currency)?,
-                subtotal: money(l.unit_price_minor * l.quantity, &order.currency)?,
-            })
-        })
-        .collect::<Result<Vec<_>, AppError>>()?;
+    let lines = line_views(&order)?;
     Ok(OrderView {
         id: order.id.clone(),
         reference: order.reference.clone(),
@@ -695,6 +690,21 @@ pub async fn order_view(
         test_mode: state.payments.is_demo(),
         late_payment_refunded: order.late_payment_refunded,
     })
+}
+
+pub(super) fn line_views(order: &OrderRecord) -> Result<Vec<OrderLineView>, AppError> {
+    order
+        .lines
+        .iter()
+        .map(|l| {
+            Ok(OrderLineView {
+                name: l.name.clone(),
+                quantity: l.quantity as u32,
+                unit_price: money(l.unit_price_minor, &order.currency)?,
+                subtotal: money(l.unit_price_minor * l.quantity, &order.currency)?,
+            })
+        })
+        .collect()
 }
 
 /// The signed-in user's tickets, grouped by event.
@@ -731,45 +741,6 @@ pub async fn my_tickets(
         });
     }
     Ok(out)
-}
-
-/// The orders of one event, for its organizer.
-pub async fn event_orders(
-    state: &AppState,
-    user: &CurrentUser,
-    event_id: &str,
-) -> Result<Vec<OrganizerOrderRow>, AppError> {
-    let (event, _) = EventRepo(&state.db)
-        .find_by_id(event_id)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or_else(|| AppError::NotFound("event".into()))?;
-    if !may_manage(user, &event.organizer) {
-        return Err(AppError::Forbidden);
-    }
-    let orders = OrderRepo(&state.db)
-        .of_event(event_id)
-        .await
-        .map_err(AppError::internal)?;
-    let mut rows = Vec::with_capacity(orders.len());
-    for o in orders {
-        let email_status = crate::server::email::outbox::order_email_status(state, &o.id)
-            .await
-            .map_err(AppError::internal)?;
-        rows.push(OrganizerOrderRow {
-            email_status,
-            tickets: o.lines.iter().map(|l| l.quantity as u32).sum(),
-            total: money(o.total_minor, &o.currency)?,
-            status: OrderStatus::parse(&o.status)
-                .ok_or_else(|| AppError::internal(format!("unknown order status {}", o.status)))?,
-            created: format_when(o.created_at, &event.time_zone),
-            id: o.id,
-            reference: o.reference,
-            buyer_email: o.buyer_email,
-            late_payment_refunded: o.late_payment_refunded,
-        });
-    }
-    Ok(rows)
 }
 
 /// Sends an order's ticket email again: for its buyer, or the event's organizer.
