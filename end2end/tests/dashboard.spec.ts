@@ -69,4 +69,25 @@ test("a purchase shows up first on the organizer's dashboard and moves the metri
   await expect(first).toContainText("€30.00");
   await expect(page.getByRole("img", { name: "2 tickets sold in the last 30 days" })).toBeVisible();
   await expect(page.getByRole("img", { name: "Entry: 2 sold, 0 held, 48 left" })).toBeVisible();
+
+  // The event's orders page: search, open the order, refund it, see the log grow.
+  await page.getByRole("link", { name: `Orders of ${title}` }).click();
+  await expect(page.getByRole("heading", { name: `Orders and attendees: ${title}` })).toBeVisible();
+  await page.getByLabel("Search orders").fill("CARL");
+  await page.getByLabel("Status").selectOption("paid");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/q=CARL&status=paid/);
+  const orders = page.getByRole("region", { name: "Orders" });
+  await expect(orders.getByRole("row")).toHaveCount(2);
+  await expect(page.getByRole("region", { name: "Attendees" }).getByRole("row")).toHaveCount(3);
+  await orders.getByRole("row").nth(1).getByRole("link").click();
+  await expect(page.getByRole("heading", { name: /^Order TX-/ })).toBeVisible();
+  await hydrated(page);
+  const log = page.getByRole("region", { name: "Status history" });
+  await expect(log.getByRole("listitem")).toHaveCount(2);
+  await expect(log).toContainText("pending → paid");
+  await page.getByRole("button", { name: /^Refund order/ }).click();
+  await expect(log.getByRole("listitem")).toHaveCount(3);
+  await expect(log).toContainText("paid → refunded");
+  await expect(page.getByRole("region", { name: "Tickets" })).toContainText("void");
 });
