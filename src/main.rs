@@ -12,6 +12,9 @@ Commands:
             Create an admin account, or make an existing account an admin. The
             password comes from TICKEX_ADMIN_PASSWORD or the first line of stdin,
             never from the command line.
+  check     Verify the purchase invariants in the database (ledgers, tickets, emails,
+            ticket codes, lapsed holds). Prints each violation; exits 1 if there is any.
+            Stop a server on a surrealkv:// database first (one process at a time).
   help      Show this text.
 
 Examples:
@@ -29,6 +32,7 @@ async fn main() -> std::process::ExitCode {
     match args.first().map(String::as_str) {
         None | Some("serve") => {}
         Some("create-admin") => return cli::create_admin(&args[1..]).await,
+        Some("check") => return cli::check().await,
         Some("help" | "--help" | "-h") => {
             print!("{HELP}");
             return ExitCode::SUCCESS;
@@ -89,6 +93,38 @@ mod cli {
             eprintln!("tickex: configuration error: {error}");
             ExitCode::from(2)
         })
+    }
+
+    pub async fn check() -> ExitCode {
+        let settings = match load_settings() {
+            Ok(settings) => settings,
+            Err(code) => return code,
+        };
+        let db = match Db::connect(&settings).await {
+            Ok(db) => db,
+            Err(error) => {
+                eprintln!("tickex: TICKEX_DATABASE_URL: {error}");
+                return ExitCode::from(1);
+            }
+        };
+        let period = chrono::Duration::seconds(settings.sweep_interval_secs);
+        match tickex::server::services::check::check(&db, chrono::Utc::now(), period).await {
+            Ok(violations) if violations.is_empty() => {
+                println!("tickex check: all invariants hold");
+                ExitCode::SUCCESS
+            }
+            Ok(violations) => {
+                for v in &violations {
+                    println!("violation: {v}");
+                }
+                println!("tickex check: {} violation(s)", violations.len());
+                ExitCode::from(1)
+            }
+            Err(error) => {
+                eprintln!("tickex check: could not read the database: {error}");
+                ExitCode::from(2)
+            }
+        }
     }
 
     pub async fn create_admin(args: &[String]) -> ExitCode {

@@ -9,9 +9,8 @@ use common::{
 use futures::future::join_all;
 use std::sync::{Arc, Mutex};
 use tickex::api::orders::{Checkout, RefundOrder};
-use tickex::domain::{CheckoutLine, Role};
+use tickex::domain::CheckoutLine;
 use tickex::error::AppError;
-use tickex::server::auth::session::CurrentUser;
 use tickex::server::config::{Settings, StripeSettings};
 use tickex::server::payments::webhook;
 use tickex::server::services::orders::{self, PaymentOutcome};
@@ -148,6 +147,14 @@ async fn race_for_the_last_seats(settings: impl Fn() -> Settings) {
         )
         .await;
         assert_eq!(tickets, vec![50]);
+        let violations = tickex::server::services::check::check(
+            &state.db,
+            chrono::Utc::now(),
+            chrono::Duration::seconds(30),
+        )
+        .await
+        .unwrap();
+        assert!(violations.is_empty(), "run {run}: {violations:?}");
         app.stop().await;
     }
 }
@@ -507,13 +514,7 @@ async fn one_paid_order_from_five_concurrent_webhooks_and_the_success_page() {
     assert!(codes.iter().all(|c| c.len() >= 26));
 
     // Cancelling the event refunds its paid orders through Stripe and voids the tickets.
-    let admin = CurrentUser {
-        id: "ops".into(),
-        name: "Ops".into(),
-        email: "ops@example.com".into(),
-        role: Role::Admin,
-        session_key: String::new(),
-    };
+    let admin = common::admin();
     let cancelled = tickex::server::services::events::change_status(
         &app.server.state,
         &admin,

@@ -1,22 +1,12 @@
 //! Issue 8: the organizer dashboard's numbers, who sees what, and the CSV exports.
 mod common;
 
-use common::{buyers, event_with, query, register, spawn_app, unique_email, TestApp};
+use common::{admin, buyers, event_with, query, register, spawn_app, unique_email, TestApp};
 use tickex::api::dashboard::GetDashboard;
 use tickex::domain::dashboard::DashboardData;
-use tickex::domain::{CheckoutLine, Role};
+use tickex::domain::CheckoutLine;
 use tickex::server::auth::session::CurrentUser;
 use tickex::server::services::{dashboard, orders};
-
-fn admin() -> CurrentUser {
-    CurrentUser {
-        id: "ops".into(),
-        name: "Ops".into(),
-        email: "ops@example.com".into(),
-        role: Role::Admin,
-        session_key: String::new(),
-    }
-}
 
 /// Holds `quantity` tickets for `buyer`; returns the order id.
 async fn hold(

@@ -209,13 +209,7 @@ async fn a_refusal_marks_the_email_failed_for_the_organizer_to_see() {
     let rows = outbox_rows(&app, &order).await;
     assert_eq!(rows[0][0], "failed");
     assert!(rows[0][1].contains("Invalid `to` field"), "{rows:?}");
-    let admin = tickex::server::auth::session::CurrentUser {
-        id: "ops".into(),
-        name: "Ops".into(),
-        email: "ops@example.com".into(),
-        role: tickex::domain::Role::Admin,
-        session_key: String::new(),
-    };
+    let admin = common::admin();
     let event: Vec<String> = query(
         &app,
         "SELECT VALUE record::id(event) FROM type::record('purchase', $id)",

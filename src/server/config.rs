@@ -175,6 +175,8 @@ pub struct Settings {
     pub email_from: String,
     /// How often the outbox worker looks for email to send.
     pub outbox_interval_secs: i64,
+    /// `/metrics` answers only with this bearer token; it is off without one.
+    pub metrics_token: Option<crate::server::metrics::MetricsToken>,
 }
 
 /// The keys `Leptos.toml` may set, all optional so an override can come from anywhere.
@@ -436,6 +438,8 @@ impl Settings {
             resend,
             email_from,
             outbox_interval_secs,
+            metrics_token: secret("TICKEX_METRICS_TOKEN")
+                .map(crate::server::metrics::MetricsToken::new),
         })
     }
 
@@ -464,6 +468,7 @@ impl Settings {
             resend: None,
             email_from: "TickEx <tickets@tickex.invalid>".into(),
             outbox_interval_secs: 3600,
+            metrics_token: None,
         }
     }
 

@@ -82,6 +82,7 @@ pub async fn prepare_state(settings: Settings) -> Result<AppState, StartError> {
         payments: payments::from_settings(&settings),
         mailer: email::from_settings(&settings),
         holds: Default::default(),
+        metrics: Default::default(),
         leptos_options: leptos_options(&settings),
         settings: Arc::new(settings),
     })
@@ -132,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .route(webhook::PATH, axum::routing::post(webhook::receive))
         .route("/dev/mailbox/{id}", get(dev_email))
         .route("/dashboard/events/{id}/export/{what}", get(export_csv))
+        .route("/metrics", get(metrics))
         .nest("/pkg", pkg)
         .nest(MEDIA_PATH, media)
         .leptos_routes_with_context(&state, routes, leptos::nonce::provide_nonce, {
@@ -153,7 +155,51 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(state.settings.body_limit_bytes))
         .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(state.clone(), time_request))
         .with_state(state)
+}
+
+/// Request latency by route pattern (never by raw path: that would be unbounded labels).
+async fn time_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "other".to_owned());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    state
+        .metrics
+        .observe_request(&method, &route, started.elapsed());
+    response
+}
+
+/// Prometheus scrape endpoint; 404 unless a token is configured, 401 without it.
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let Some(token) = &state.settings.metrics_token else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !token.matches(presented) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let backlog = match outbox::backlog(&state.db).await {
+        Ok(n) => Some(n),
+        Err(e) => {
+            tracing::warn!(error = %e, "outbox backlog unavailable for /metrics");
+            None
+        }
+    };
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(backlog),
+    )
+        .into_response()
 }
 
 /// `orders` or `attendees` of an event as a CSV download, for its organizer or an admin.

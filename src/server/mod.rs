@@ -4,6 +4,7 @@ pub mod config;
 pub mod db;
 pub mod email;
 pub mod http;
+pub mod metrics;
 pub mod payments;
 pub mod services;
 pub mod state;

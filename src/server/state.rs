@@ -17,6 +17,7 @@ pub struct AppState {
     pub payments: Arc<dyn PaymentGateway>,
     pub mailer: Arc<dyn Mailer>,
     pub holds: Arc<crate::server::services::orders::HoldQueue>,
+    pub metrics: Arc<crate::server::metrics::Metrics>,
     pub leptos_options: LeptosOptions,
 }
 

@@ -370,3 +370,14 @@ pub async fn buyers(app: &TestApp, n: usize) -> Vec<tickex::server::auth::sessio
     }
     out
 }
+
+/// A platform admin, for calling services directly.
+pub fn admin() -> tickex::server::auth::session::CurrentUser {
+    tickex::server::auth::session::CurrentUser {
+        id: "ops".into(),
+        name: "Ops".into(),
+        email: "ops@example.com".into(),
+        role: tickex::domain::Role::Admin,
+        session_key: String::new(),
+    }
+}

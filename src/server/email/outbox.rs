@@ -323,6 +323,18 @@ pub async fn order_email_status(
     Ok(rows.into_iter().next())
 }
 
+/// How many emails wait to be sent (pending, including those backing off after a failure).
+pub async fn backlog(db: &crate::server::db::Db) -> Result<u64, DbError> {
+    let mut response = db
+        .execute(
+            "RETURN array::len((SELECT VALUE id FROM outbox WHERE status IN ['pending', 'sending']))",
+            vars![],
+        )
+        .await?;
+    let n: Option<i64> = response.take(0).map_err(DbError::from_surreal)?;
+    Ok(n.unwrap_or(0).max(0) as u64)
+}
+
 /// The newest emails, as the dev mailbox lists them.
 pub async fn dev_mailbox(state: &AppState) -> Result<Vec<DevEmail>, AppError> {
     let sql = format!("SELECT {ROW_FIELDS} FROM outbox ORDER BY created_at DESC LIMIT 30");

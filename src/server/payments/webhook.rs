@@ -126,10 +126,12 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         chrono::Utc::now().timestamp(),
     ) {
         tracing::warn!(error = %e, "rejected a Stripe webhook");
+        state.metrics.webhook("unverified", "rejected");
         return StatusCode::BAD_REQUEST;
     }
     let Ok(event) = serde_json::from_slice::<Event>(&body) else {
         tracing::warn!("a signed Stripe webhook was not an event");
+        state.metrics.webhook("unparsable", "rejected");
         return StatusCode::BAD_REQUEST;
     };
     let span = tracing::info_span!("stripe_webhook", event = %event.id, kind = %event.kind);
@@ -137,12 +139,18 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
 }
 
 async fn process(state: &AppState, event: &Event) -> StatusCode {
+    let (status, outcome) = outcome(state, event).await;
+    state.metrics.webhook(&event.kind, outcome);
+    status
+}
+
+async fn outcome(state: &AppState, event: &Event) -> (StatusCode, &'static str) {
     match orders::webhook_seen(&state.db, &event.id).await {
-        Ok(true) => return StatusCode::OK,
+        Ok(true) => return (StatusCode::OK, "duplicate"),
         Ok(false) => {}
         Err(e) => {
             tracing::error!(error = %e, "webhook lookup failed");
-            return StatusCode::INTERNAL_SERVER_ERROR;
+            return (StatusCode::INTERNAL_SERVER_ERROR, "failed");
         }
     }
     let outcome = match handle(state, event).await {
@@ -150,10 +158,10 @@ async fn process(state: &AppState, event: &Event) -> StatusCode {
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(()) => StatusCode::OK,
+        Ok(()) => (StatusCode::OK, "processed"),
         Err(e) => {
             tracing::error!(error = %e, "webhook processing failed; Stripe will retry");
-            StatusCode::INTERNAL_SERVER_ERROR
+            (StatusCode::INTERNAL_SERVER_ERROR, "failed")
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The business rules. Handlers and server functions stay thin and call these.
 pub mod accounts;
 pub mod catalog;
+pub mod check;
 pub mod dashboard;
 pub mod demo;
 pub mod events;

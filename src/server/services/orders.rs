@@ -138,8 +138,9 @@ pub async fn checkout(
         OrderRepo(&state.db).hold(&order_id, order, &actor).await
     };
     match held {
-        Ok(()) => {}
+        Ok(()) => state.metrics.checkout_created(),
         Err(DbError::Rejected(code)) if code.starts_with(SOLD_OUT) => {
+            state.metrics.sold_out_rejected();
             return Err(sold_out_message(state, &code[SOLD_OUT.len()..], &ticket_types).await);
         }
         Err(DbError::Contention(attempts)) => {
@@ -324,6 +325,7 @@ pub async fn payment_succeeded(
                     actor,
                     "order paid and tickets issued"
                 );
+                state.metrics.order_fulfilled();
                 return Ok(PaymentOutcome::Fulfilled);
             }
             Err(DbError::Rejected(code)) if code == WRONG_STATUS => continue,

@@ -1,0 +1,146 @@
+//! `tickex check`: reads the database and reports every broken invariant of the purchase
+//! path. It trusts nothing the order code keeps: each rule is recomputed from the rows.
+use crate::server::db::{Db, DbError};
+use crate::vars;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
+use surrealdb::types::SurrealValue;
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct LedgerRow {
+    id: String,
+    name: String,
+    capacity: i64,
+    available: i64,
+    held: i64,
+    sold: i64,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct CountRow {
+    key: String,
+    n: i64,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct PendingLine {
+    ticket_type: String,
+    quantity: i64,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct PaidOrderRow {
+    reference: String,
+    seats: i64,
+    tickets: i64,
+    emails: i64,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct LapsedRow {
+    reference: String,
+    hold_expires_at: DateTime<Utc>,
+}
+
+/// Every violation found, as one line each; empty when the database is consistent.
+/// `sweep_period` is how long a lapsed hold may wait for the sweeper.
+pub async fn check(
+    db: &Db,
+    now: DateTime<Utc>,
+    sweep_period: Duration,
+) -> Result<Vec<String>, DbError> {
+    let mut response = db
+        .execute(
+            "SELECT record::id(id) AS id, name, capacity, available, held, sold FROM ticket_type;
+             SELECT record::id(ticket_type) AS key, count() AS n FROM ticket
+                WHERE status IN ['valid', 'checked_in'] GROUP BY key;
+             SELECT record::id(ticket_type) AS ticket_type, quantity
+                FROM array::flatten((SELECT VALUE lines FROM purchase WHERE status = 'pending'));
+             SELECT reference, math::sum(lines.quantity) AS seats,
+                array::len((SELECT VALUE id FROM ticket
+                    WHERE purchase = $parent.id AND status != 'void')) AS tickets,
+                array::len((SELECT VALUE id FROM outbox WHERE purchase = $parent.id)) AS emails
+             FROM purchase WHERE status = 'paid';
+             SELECT code AS key, count() AS n FROM ticket GROUP BY key;
+             SELECT reference, hold_expires_at FROM purchase
+                WHERE status = 'pending' AND hold_expires_at < $cutoff;",
+            vars![("cutoff", now - sweep_period)],
+        )
+        .await?;
+    let ledgers: Vec<LedgerRow> = response.take(0).map_err(DbError::from_surreal)?;
+    let issued: Vec<CountRow> = response.take(1).map_err(DbError::from_surreal)?;
+    let pending: Vec<PendingLine> = response.take(2).map_err(DbError::from_surreal)?;
+    let paid: Vec<PaidOrderRow> = response.take(3).map_err(DbError::from_surreal)?;
+    let codes: Vec<CountRow> = response.take(4).map_err(DbError::from_surreal)?;
+    let lapsed: Vec<LapsedRow> = response.take(5).map_err(DbError::from_surreal)?;
+
+    let issued: HashMap<String, i64> = issued.into_iter().map(|c| (c.key, c.n)).collect();
+    let mut held: HashMap<String, i64> = HashMap::new();
+    for line in pending {
+        *held.entry(line.ticket_type).or_default() += line.quantity;
+    }
+    let mut violations = Vec::new();
+    for t in &ledgers {
+        let label = format!("ticket type {} ({})", t.id, t.name);
+        if t.available < 0 || t.held < 0 || t.sold < 0 {
+            violations.push(format!(
+                "{label}: negative counter (available {}, held {}, sold {})",
+                t.available, t.held, t.sold
+            ));
+        }
+        if t.available + t.held + t.sold != t.capacity {
+            violations.push(format!(
+                "{label}: available {} + held {} + sold {} != capacity {}",
+                t.available, t.held, t.sold, t.capacity
+            ));
+        }
+        let tickets = issued.get(&t.id).copied().unwrap_or(0);
+        if t.sold != tickets {
+            violations.push(format!(
+                "{label}: sold {} but {tickets} valid or checked-in tickets",
+                t.sold
+            ));
+        }
+        let pending_seats = held.get(&t.id).copied().unwrap_or(0);
+        if t.held != pending_seats {
+            violations.push(format!(
+                "{label}: held {} but pending orders hold {pending_seats}",
+                t.held
+            ));
+        }
+    }
+    for order in paid {
+        if order.tickets != order.seats {
+            violations.push(format!(
+                "paid order {}: {} seats but {} tickets",
+                order.reference, order.seats, order.tickets
+            ));
+        }
+        if order.emails == 0 {
+            violations.push(format!(
+                "paid order {}: no ticket email in the outbox",
+                order.reference
+            ));
+        }
+    }
+    for code in codes.into_iter().filter(|c| c.n > 1) {
+        violations.push(format!(
+            "ticket code {}…: used by {} tickets",
+            code.key.chars().take(6).collect::<String>(),
+            code.n
+        ));
+    }
+    for order in lapsed {
+        violations.push(format!(
+            "pending order {}: hold lapsed at {} and the sweeper has not expired it",
+            order.reference,
+            order.hold_expires_at.to_rfc3339()
+        ));
+    }
+    Ok(violations)
+}
