@@ -242,6 +242,26 @@ pub fn event_fields(title: &str) -> Vec<(String, String)> {
     .collect()
 }
 
+/// The wizard's fields for a published event with these `(name, price, capacity)` types.
+pub fn event_fields_with(title: &str, tickets: &[(&str, &str, &str)]) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = event_fields(title)
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("ticket_"))
+        .collect();
+    for (name, price, capacity) in tickets {
+        for (k, v) in [
+            ("ticket_id", ""),
+            ("ticket_name", name),
+            ("ticket_price", price),
+            ("ticket_capacity", capacity),
+            ("ticket_max", "10"),
+        ] {
+            fields.push((k.to_owned(), v.to_owned()));
+        }
+    }
+    fields
+}
+
 /// A multipart form of `fields`, plus an image file when given.
 pub fn multipart(
     fields: &[(String, String)],
@@ -309,21 +329,7 @@ pub async fn query<T: surrealdb::types::SurrealValue>(
 /// returns the event id and the ticket type ids in order.
 pub async fn event_with(app: &TestApp, tickets: &[(&str, &str, &str)]) -> (String, Vec<String>) {
     let organizer = register(app, &unique_email("org"), true).await;
-    let mut fields: Vec<(String, String)> = event_fields("Race Night")
-        .into_iter()
-        .filter(|(k, _)| !k.starts_with("ticket_"))
-        .collect();
-    for (name, price, capacity) in tickets {
-        for (k, v) in [
-            ("ticket_id", ""),
-            ("ticket_name", name),
-            ("ticket_price", price),
-            ("ticket_capacity", capacity),
-            ("ticket_max", "10"),
-        ] {
-            fields.push((k.to_owned(), v.to_owned()));
-        }
-    }
+    let fields = event_fields_with("Race Night", tickets);
     let response = organizer
         .call_multipart::<tickex::api::events::CreateEvent>(multipart(&fields, None))
         .await;
