@@ -127,6 +127,9 @@ fn server_env(data_dir: &Path, port: u16) -> Vec<(String, String)> {
     .collect()
 }
 
+/// A buyer's order id once paid, or the status and body of the answer that stopped them.
+type Purchase = Result<String, (u16, String)>;
+
 /// One simulated person: their own connection and session cookie.
 #[derive(Clone)]
 struct Buyer {
@@ -192,7 +195,7 @@ impl Buyer {
     }
 
     /// Checkout of `quantity`; the order id when tickets were held.
-    async fn checkout(&self, event: &str, ticket_type: &str) -> Result<String, (u16, String)> {
+    async fn checkout(&self, event: &str, ticket_type: &str) -> Purchase {
         let (status, body) = self
             .call(
                 Checkout::PATH,
@@ -391,9 +394,9 @@ async fn buy_all(
     event: &str,
     ticket_type: &str,
     concurrency: usize,
-) -> (Vec<Result<String, (u16, String)>>, Latencies, Duration) {
+) -> (Vec<Purchase>, Latencies, Duration) {
     let started = Instant::now();
-    let outcomes: Vec<(Result<String, (u16, String)>, Duration)> = stream::iter(buyers)
+    let outcomes: Vec<(Purchase, Duration)> = stream::iter(buyers)
         .map(|buyer| async move {
             let t = Instant::now();
             let outcome = match buyer.checkout(event, ticket_type).await {
