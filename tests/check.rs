@@ -197,3 +197,43 @@ async fn metrics_need_their_token_and_count_the_purchase_path() {
     assert!(!text.contains("scrape-me"));
     app.stop().await;
 }
+
+/// Event pages come from a one-second cache; this instance's own sales clear it at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_pages_show_this_instances_sales_at_once_and_others_within_a_second() {
+    let app = spawn_app().await;
+    let (event, types) = event_with(&app, &[("Standard", "25", "5")]).await;
+    let slugs: Vec<String> = query(
+        &app,
+        "SELECT VALUE slug FROM type::record('event', $id)",
+        &[("id", &event)],
+    )
+    .await;
+    let page = format!("/events/{}", slugs[0]);
+    let shows = |text: &'static str| {
+        let app = &app;
+        let page = page.clone();
+        async move { app.get(&page).await.text().await.unwrap().contains(text) }
+    };
+    assert!(shows("Only 5 left").await);
+    let buyer = buyers(&app, 1).await.remove(0);
+    let line = CheckoutLine {
+        ticket_type_id: types[0].clone(),
+        quantity: 1,
+    };
+    orders::checkout(&app.server.state, &buyer, &event, &[line], chrono::Utc::now())
+        .await
+        .unwrap();
+    assert!(shows("Only 4 left").await, "a sale here shows at once");
+
+    // A sale through another instance (here: straight to the database) shows within 1 s.
+    app.sql(&format!(
+        "UPDATE ticket_type:`{}` SET available -= 1, sold += 1",
+        types[0]
+    ))
+    .await;
+    assert!(shows("Only 4 left").await, "served from the cache");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(shows("Only 3 left").await);
+    app.stop().await;
+}

@@ -83,6 +83,7 @@ pub async fn prepare_state(settings: Settings) -> Result<AppState, StartError> {
         mailer: email::from_settings(&settings),
         holds: Default::default(),
         metrics: Default::default(),
+        event_cache: Default::default(),
         leptos_options: leptos_options(&settings),
         settings: Arc::new(settings),
     })

@@ -18,6 +18,7 @@ pub struct AppState {
     pub mailer: Arc<dyn Mailer>,
     pub holds: Arc<crate::server::services::orders::HoldQueue>,
     pub metrics: Arc<crate::server::metrics::Metrics>,
+    pub event_cache: Arc<crate::server::services::catalog::EventCache>,
     pub leptos_options: LeptosOptions,
 }
 

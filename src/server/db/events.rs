@@ -20,7 +20,7 @@ pub struct EventListRecord {
     pub available: i64,
 }
 
-#[derive(Debug, SurrealValue)]
+#[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 pub struct EventRecord {
     pub id: String,

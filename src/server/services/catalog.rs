@@ -5,10 +5,12 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::server::auth::session::CurrentUser;
 use crate::server::db::events::{EventRecord, TicketTypeRecord};
-use crate::server::db::{Db, EventRepo};
+use crate::server::db::{Db, DbError, EventRepo};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use std::collections::HashMap;
+use std::time::Instant;
 
 /// "Sat 14 Mar 2027, 19:00 CET" in the event's zone; UTC when the stored zone is unknown.
 pub fn format_when(at: DateTime<Utc>, time_zone: &str) -> String {
@@ -133,8 +135,9 @@ pub async fn event_detail(
     now: DateTime<Utc>,
 ) -> Result<EventDetail, AppError> {
     let base_url = &state.settings.public_base_url;
-    let (event, ticket_types) = EventRepo(&state.db)
-        .find_by_slug(slug)
+    let (event, ticket_types) = state
+        .event_cache
+        .find_by_slug(&state.db, slug)
         .await
         .map_err(AppError::internal)?
         .ok_or_else(|| AppError::NotFound("event".into()))?;
@@ -175,6 +178,55 @@ pub async fn event_detail(
         status,
         ticket_types,
     })
+}
+
+type EventRows = (EventRecord, Vec<TicketTypeRecord>);
+
+/// Event pages read by slug during the last second. A popular page is then one database
+/// read per second, not one per view; availability shown may lag a sale on another
+/// instance by that second (checkout re-checks it). Writes through this instance call
+/// [`EventCache::clear`], so an organizer and a buyer see their own change at once.
+#[derive(Default)]
+pub struct EventCache {
+    entries: std::sync::Mutex<(u64, HashMap<String, (Instant, EventRows)>)>,
+}
+
+impl EventCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(1);
+    const MAX_ENTRIES: usize = 10_000;
+
+    async fn find_by_slug(&self, db: &Db, slug: &str) -> Result<Option<EventRows>, DbError> {
+        let generation = {
+            let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((at, rows)) = entries.1.get(slug) {
+                if at.elapsed() < Self::TTL {
+                    return Ok(Some(rows.clone()));
+                }
+            }
+            entries.0
+        };
+        let found = EventRepo(db).find_by_slug(slug).await?;
+        if let Some(rows) = &found {
+            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            // A write cleared the cache while we read: what we read may predate it.
+            if entries.0 == generation {
+                if entries.1.len() >= Self::MAX_ENTRIES {
+                    entries.1.clear();
+                }
+                entries
+                    .1
+                    .insert(slug.to_owned(), (Instant::now(), rows.clone()));
+            }
+        }
+        Ok(found)
+    }
+
+    /// After any change to an event or its ticket ledger.
+    pub fn clear(&self) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.0 += 1;
+        entries.1.clear();
+    }
 }
 
 /// An organizer manages their own events; an admin manages all.

@@ -305,6 +305,7 @@ pub async fn update_event(
                 )
                 .await;
             }
+            state.event_cache.clear();
             tracing::info!(event = %id, by = %user.id, "event edited");
             Ok(slug)
         }
@@ -378,6 +379,7 @@ pub async fn change_status(
             "The event changed in the meantime. Please reload and try again.".into(),
         ));
     }
+    state.event_cache.clear();
     tracing::info!(event = %id, from = from.as_str(), to = to.as_str(), by = %user.id, "event status changed");
     if to == EventStatus::Cancelled {
         let refunded = super::orders::refund_event(state, id, &format!("user:{}", user.id)).await?;
@@ -398,6 +400,7 @@ pub async fn delete_draft(state: &AppState, user: &CurrentUser, id: &str) -> Res
             "Only a draft without tickets sold can be deleted. Cancel the event instead.".into(),
         ));
     }
+    state.event_cache.clear();
     storage::discard_urls(state.images.as_ref(), &[event.image_url, event.thumb_url]).await;
     tracing::info!(event = %id, by = %user.id, "draft event deleted");
     Ok(())

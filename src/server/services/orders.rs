@@ -138,7 +138,10 @@ pub async fn checkout(
         OrderRepo(&state.db).hold(&order_id, order, &actor).await
     };
     match held {
-        Ok(()) => state.metrics.checkout_created(),
+        Ok(()) => {
+            state.event_cache.clear();
+            state.metrics.checkout_created();
+        }
         Err(DbError::Rejected(code)) if code.starts_with(SOLD_OUT) => {
             state.metrics.sold_out_rejected();
             return Err(sold_out_message(state, &code[SOLD_OUT.len()..], &ticket_types).await);
@@ -325,6 +328,7 @@ pub async fn payment_succeeded(
                     actor,
                     "order paid and tickets issued"
                 );
+                state.event_cache.clear();
                 state.metrics.order_fulfilled();
                 return Ok(PaymentOutcome::Fulfilled);
             }
@@ -436,6 +440,7 @@ pub async fn release(
         .release(order_id, to.as_str(), actor, note)
         .await?;
     if released {
+        state.event_cache.clear();
         tracing::info!(
             order = order_id,
             to = to.as_str(),
@@ -459,6 +464,7 @@ pub async fn refunded_at_provider(
     OrderRepo(&state.db)
         .mark_refunded(&order.id, "paid", actor, "refunded at Stripe")
         .await?;
+    state.event_cache.clear();
     Ok(())
 }
 
@@ -502,6 +508,7 @@ async fn refund_paid(state: &AppState, order: &OrderRecord, actor: &str) -> Resu
     OrderRepo(&state.db)
         .mark_refunded(&order.id, "paid", actor, "refunded by the organizer")
         .await?;
+    state.event_cache.clear();
     tracing::info!(order = %order.id, actor, "order refunded");
     Ok(())
 }
