@@ -188,8 +188,12 @@ type EventRows = (EventRecord, Vec<TicketTypeRecord>);
 /// [`EventCache::clear`], so an organizer and a buyer see their own change at once.
 #[derive(Default)]
 pub struct EventCache {
-    entries: std::sync::Mutex<(u64, HashMap<String, (Instant, EventRows)>)>,
+    entries: std::sync::Mutex<CacheEntries>,
 }
+
+/// A generation that every clear moves on, and the rows with when they were read.
+#[derive(Default)]
+struct CacheEntries(u64, HashMap<String, (Instant, EventRows)>);
 
 impl EventCache {
     const TTL: std::time::Duration = std::time::Duration::from_secs(1);
