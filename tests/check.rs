@@ -221,9 +221,15 @@ async fn event_pages_show_this_instances_sales_at_once_and_others_within_a_secon
         ticket_type_id: types[0].clone(),
         quantity: 1,
     };
-    orders::checkout(&app.server.state, &buyer, &event, &[line], chrono::Utc::now())
-        .await
-        .unwrap();
+    orders::checkout(
+        &app.server.state,
+        &buyer,
+        &event,
+        &[line],
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
     assert!(shows("Only 4 left").await, "a sale here shows at once");
 
     // A sale through another instance (here: straight to the database) shows within 1 s.
