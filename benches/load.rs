@@ -97,13 +97,14 @@ impl Server {
         let _ = self.child.wait();
     }
 
-    /// Runs `tickex check` on this server's database; returns (passed, output).
-    fn check(data_dir: &Path) -> (bool, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_tickex"))
-            .arg("check")
-            .envs(server_env(data_dir, 0))
-            .output()
-            .expect("tickex check runs");
+    /// Runs `tickex check` on this server's database, or with the settings in the
+    /// environment; returns (passed, output).
+    fn check(data_dir: Option<&Path>) -> (bool, String) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tickex"));
+        if let Some(data_dir) = data_dir {
+            command.envs(server_env(data_dir, 0));
+        }
+        let out = command.arg("check").output().expect("tickex check runs");
         let text = String::from_utf8_lossy(&out.stdout).to_string()
             + &String::from_utf8_lossy(&out.stderr);
         (out.status.success(), text.trim().to_owned())
@@ -451,12 +452,35 @@ async fn purchase_scenario(server: &Server) {
     );
 }
 
+/// The flash sale against our own server, or with `LOAD_SERVERS=http://a,http://b` against
+/// running instances (the scale-out script), buyers spread over them round-robin; then
+/// `tickex check` on the database (`TICKEX_DATABASE_URL` from the environment there).
 async fn flash_scenario(data_dir: &Path) {
     let buyers_n = env_usize("LOAD_FLASH_BUYERS", 5000);
     let tickets = env_usize("LOAD_FLASH_TICKETS", 500);
-    let server = Server::start(data_dir, free_port()).await;
-    let (buyers, _) = register_many(&server.base, buyers_n, "flash-buyer").await;
-    let (_, event, ticket_type) = create_event(&server.base, tickets).await;
+    let external: Vec<String> = std::env::var("LOAD_SERVERS")
+        .map(|v| v.split(',').map(|s| s.trim().to_owned()).collect())
+        .unwrap_or_default();
+    let server = if external.is_empty() {
+        Some(Server::start(data_dir, free_port()).await)
+    } else {
+        None
+    };
+    let bases: Vec<String> = match &server {
+        Some(server) => vec![server.base.clone()],
+        None => external,
+    };
+    let started = Instant::now();
+    let mut buyers = Vec::with_capacity(buyers_n);
+    for (i, base) in bases.iter().enumerate() {
+        let share = buyers_n / bases.len() + usize::from(i < buyers_n % bases.len());
+        buyers.extend(register_many(base, share, "flash-buyer").await.0);
+    }
+    println!(
+        "({buyers_n} buyers signed up in {:.0} s)",
+        started.elapsed().as_secs_f64()
+    );
+    let (_, event, ticket_type) = create_event(&bases[0], tickets).await;
     // Everyone at once (within 500 open connections): the first `tickets` win.
     let (outcomes, mut latencies, elapsed) =
         buy_all(&buyers, &event, &ticket_type, 500.min(buyers_n)).await;
@@ -470,10 +494,18 @@ async fn flash_scenario(data_dir: &Path) {
         .filter_map(|o| o.as_ref().err())
         .filter(|(status, body)| !(*status == 422 && body.contains("sold out")))
         .collect();
-    let rss = rss_mib(server.pid());
-    server.stop();
-    let (passed, report) = Server::check(data_dir);
-    println!("\n### Flash sale: {buyers_n} buyers for {tickets} tickets\n");
+    let rss = server.as_ref().map_or(0.0, |s| rss_mib(s.pid()));
+    let (passed, report) = match server {
+        Some(server) => {
+            server.stop();
+            Server::check(Some(data_dir))
+        }
+        None => Server::check(None),
+    };
+    println!(
+        "\n### Flash sale: {buyers_n} buyers for {tickets} tickets on {} instance(s)\n",
+        bases.len()
+    );
     row(&["measure".into(), "value".into()]);
     row(&vec!["---".to_owned(); 2]);
     for (k, v) in [
@@ -488,7 +520,7 @@ async fn flash_scenario(data_dir: &Path) {
             "per-buyer latency p50 / p99",
             format!("{:.0} / {:.0} ms", latencies.pct(0.5), latencies.pct(0.99)),
         ),
-        ("server RSS", format!("{rss:.0} MiB")),
+        ("server RSS (own server only)", format!("{rss:.0} MiB")),
         (
             "tickex check",
             if passed { "passed" } else { "FAILED" }.into(),
@@ -563,7 +595,7 @@ async fn crash_scenario(data_dir: &Path) {
         }
     }
     server.stop();
-    let (passed, report) = Server::check(data_dir);
+    let (passed, report) = Server::check(Some(data_dir));
     println!("\n### Crash safety: SIGKILL during {n} purchases on surrealkv\n");
     row(&["measure".into(), "value".into()]);
     row(&vec!["---".to_owned(); 2]);
