@@ -4,7 +4,7 @@
 //!   make load                      # every scenario below, one table each
 //!   make load ARGS="flash"         # one of: page, purchase, flash, crash
 //!
-//! Sizes come from the environment: LOAD_SECS (per page run, default 10), LOAD_BUYERS
+//! Sizes come from the environment (and `LOAD_DATABASE_URL` replaces the database): LOAD_SECS (per page run, default 10), LOAD_BUYERS
 //! (purchase, default 1000), LOAD_FLASH_BUYERS / LOAD_FLASH_TICKETS (5000 / 500).
 //! The client shares the machine with the server, so every figure is a lower bound.
 #[path = "../tests/common/mod.rs"]
@@ -115,7 +115,9 @@ fn server_env(data_dir: &Path, port: u16) -> Vec<(String, String)> {
     [
         (
             "TICKEX_DATABASE_URL",
-            format!("surrealkv://{}", data_dir.join("db").display()),
+            // `LOAD_DATABASE_URL=mem://` separates the engine's cost from the rest.
+            std::env::var("LOAD_DATABASE_URL")
+                .unwrap_or_else(|_| format!("surrealkv://{}", data_dir.join("db").display())),
         ),
         ("TICKEX_DATA_DIR", data_dir.display().to_string()),
         ("TICKEX_LISTEN_ADDR", format!("127.0.0.1:{port}")),

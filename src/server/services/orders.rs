@@ -16,7 +16,7 @@ use crate::server::db::{Db, DbError, EventRepo};
 use crate::server::payments::{PaymentError, SessionRequest};
 use crate::server::state::AppState;
 use chrono::{DateTime, Duration, Utc};
-use surrealdb::types::RecordId;
+use surrealdb::types::{RecordId, RecordIdKey};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrderError {
@@ -307,19 +307,33 @@ pub async fn payment_succeeded(
             other => other,
         };
         let payment_ref = payment_ref.clone().or(order.payment_ref.clone());
-        let fulfilled = OrderRepo(&state.db)
-            .fulfil(
-                order_id,
-                Fulfilment {
-                    from: from.as_str(),
-                    payment_ref: payment_ref.clone(),
-                    tickets: tickets_for(&order),
-                    holder: &order.buyer_name,
-                    email: &order.buyer_email,
-                    actor,
-                },
-            )
-            .await;
+        // Fulfilment moves `held` to `sold` on the same rows holds write: take the same
+        // turns, so this instance's payments and holds queue instead of conflicting.
+        let type_ids: Vec<String> = order
+            .lines
+            .iter()
+            .filter_map(|l| match &l.ticket_type.key {
+                RecordIdKey::String(id) => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        let type_ids: Vec<&str> = type_ids.iter().map(String::as_str).collect();
+        let fulfilled = {
+            let _turns = state.holds.turns(&type_ids).await;
+            OrderRepo(&state.db)
+                .fulfil(
+                    order_id,
+                    Fulfilment {
+                        from: from.as_str(),
+                        payment_ref: payment_ref.clone(),
+                        tickets: tickets_for(&order),
+                        holder: &order.buyer_name,
+                        email: &order.buyer_email,
+                        actor,
+                    },
+                )
+                .await
+        };
         match fulfilled {
             Ok(()) => {
                 tracing::info!(
