@@ -9,18 +9,6 @@ const ORDERS: i64 = 100_000;
 const EVENTS: usize = 20;
 const BATCH: i64 = 5_000;
 
-fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kib| kib / 1024.0)
-        .unwrap_or(0.0)
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -124,7 +112,10 @@ async fn main() {
             samples.last().unwrap().as_secs_f64() * 1000.0
         );
     }
-    println!("| process RSS after the run | {:.0} MiB |", rss_mib());
+    println!(
+        "| process RSS after the run | {:.0} MiB |",
+        common::rss_mib(std::process::id())
+    );
     println!("| goal | under 100 ms |");
     app.stop().await;
 }

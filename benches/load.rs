@@ -33,18 +33,6 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kib| kib / 1024.0)
-        .unwrap_or(0.0)
-}
-
 /// `tickex serve` in its own process.
 struct Server {
     child: Child,
@@ -365,7 +353,7 @@ async fn page_scenario(server: &Server, slug: &str) {
             format!("{:.2}", page.pct(0.9)),
             format!("{:.2}", page.pct(0.99)),
             page_errors.to_string(),
-            format!("{:.0}", rss_mib(server.pid())),
+            format!("{:.0}", common::rss_mib(server.pid())),
         ]);
         let (static_rps, mut fixed, static_errors) = hammer(&baseline, connections, secs).await;
         row(&[
@@ -445,7 +433,7 @@ async fn purchase_scenario(server: &Server) {
         format!("{:.1}", latencies.pct(0.9)),
         format!("{:.1}", latencies.pct(0.99)),
         (n - paid).to_string(),
-        format!("{:.0}", rss_mib(server.pid())),
+        format!("{:.0}", common::rss_mib(server.pid())),
     ]);
     println!(
         "\nSign-up before it (argon2id, m=19 MiB, t=2): {n} accounts in {:.1} s, {:.0}/s.",
@@ -496,7 +484,7 @@ async fn flash_scenario(data_dir: &Path) {
         .filter_map(|o| o.as_ref().err())
         .filter(|(status, body)| !(*status == 422 && body.contains("sold out")))
         .collect();
-    let rss = server.as_ref().map_or(0.0, |s| rss_mib(s.pid()));
+    let rss = server.as_ref().map_or(0.0, |s| common::rss_mib(s.pid()));
     let (passed, report) = match server {
         Some(server) => {
             server.stop();

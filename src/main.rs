@@ -95,17 +95,22 @@ mod cli {
         })
     }
 
-    pub async fn check() -> ExitCode {
-        let settings = match load_settings() {
-            Ok(settings) => settings,
-            Err(code) => return code,
-        };
-        let db = match Db::connect(&settings).await {
-            Ok(db) => db,
+    /// Settings and a database connection for a one-off command, or the exit code.
+    async fn connect() -> Result<(Settings, Db), ExitCode> {
+        let settings = load_settings()?;
+        match Db::connect(&settings).await {
+            Ok(db) => Ok((settings, db)),
             Err(error) => {
                 eprintln!("tickex: TICKEX_DATABASE_URL: {error}");
-                return ExitCode::from(1);
+                Err(ExitCode::from(1))
             }
+        }
+    }
+
+    pub async fn check() -> ExitCode {
+        let (settings, db) = match connect().await {
+            Ok(both) => both,
+            Err(code) => return code,
         };
         let period = chrono::Duration::seconds(settings.sweep_interval_secs);
         match tickex::server::services::check::check(&db, chrono::Utc::now(), period).await {
@@ -160,16 +165,9 @@ mod cli {
                 return ExitCode::from(2);
             }
         };
-        let settings = match load_settings() {
-            Ok(settings) => settings,
+        let (_, db) = match connect().await {
+            Ok(both) => both,
             Err(code) => return code,
-        };
-        let db = match Db::connect(&settings).await {
-            Ok(db) => db,
-            Err(error) => {
-                eprintln!("tickex: TICKEX_DATABASE_URL: {error}");
-                return ExitCode::from(1);
-            }
         };
         if let Err(error) = db.apply_schema().await {
             eprintln!("tickex: TICKEX_DATABASE_URL: {error}");

@@ -387,3 +387,16 @@ pub fn admin() -> tickex::server::auth::session::CurrentUser {
         session_key: String::new(),
     }
 }
+
+/// Resident memory of process `pid` in MiB (0 when unreadable), for benchmark tables.
+pub fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map(|kib| kib / 1024.0)
+        .unwrap_or(0.0)
+}

@@ -48,13 +48,6 @@ pub fn EventSalesPage() -> impl IntoView {
         move || (id(), text(), refund.version().get()),
         |(id, text, _)| list_event_attendees(id, text),
     );
-    let action_error = move || {
-        let refund_error = refund.value().get().and_then(Result::err);
-        let cancel_error = cancel.value().get().and_then(Result::err);
-        refund_error.or(cancel_error).map(|e| {
-            view! { <p class="notice notice-danger" role="alert">{e.to_string()}</p> }
-        })
-    };
     view! {
         <Title text="Orders and attendees" />
         <OrganizerOnly>
@@ -92,7 +85,7 @@ pub fn EventSalesPage() -> impl IntoView {
                 </select>
                 <button type="submit" class="button">"Search"</button>
             </form>
-            {action_error}
+            <ActionError refund cancel />
             <section class="panel" aria-labelledby="orders-heading">
                 <h2 id="orders-heading">"Orders"</h2>
                 <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading orders…"</p> }>
@@ -118,6 +111,21 @@ pub fn EventSalesPage() -> impl IntoView {
                 </Transition>
             </section>
         </OrganizerOnly>
+    }
+}
+
+/// Why the last refund or cancel failed, if it did.
+#[component]
+fn ActionError(
+    refund: ServerAction<RefundOrder>,
+    cancel: ServerAction<CancelOrder>,
+) -> impl IntoView {
+    move || {
+        let refund_error = refund.value().get().and_then(Result::err);
+        let cancel_error = cancel.value().get().and_then(Result::err);
+        refund_error.or(cancel_error).map(|e| {
+            view! { <p class="notice notice-danger" role="alert">{e.to_string()}</p> }
+        })
     }
 }
 
@@ -239,17 +247,10 @@ pub fn ManagedOrderPage() -> impl IntoView {
         move || (id(), refund.version().get(), cancel.version().get()),
         |(id, _, _)| get_managed_order(id),
     );
-    let action_error = move || {
-        let refund_error = refund.value().get().and_then(Result::err);
-        let cancel_error = cancel.value().get().and_then(Result::err);
-        refund_error.or(cancel_error).map(|e| {
-            view! { <p class="notice notice-danger" role="alert">{e.to_string()}</p> }
-        })
-    };
     view! {
         <Title text="Order" />
         <OrganizerOnly>
-            {action_error}
+            <ActionError refund cancel />
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading order…"</p> }>
                 {move || Suspend::new(async move {
                     match order.await {
