@@ -3,6 +3,7 @@
 //!
 //!   make load                      # every scenario below, one table each
 //!   make load ARGS="flash"         # one of: page, purchase, flash, crash
+//!   make load ARGS="ws-probe"      # concurrent queries on TICKEX_DATABASE_URL (scale-out)
 //!
 //! Sizes come from the environment (and `LOAD_DATABASE_URL` replaces the database): LOAD_SECS (per page run, default 10), LOAD_BUYERS
 //! (purchase, default 1000), LOAD_FLASH_BUYERS / LOAD_FLASH_TICKETS (5000 / 500).
@@ -10,251 +11,18 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use common::process::{
+    create_event, free_port, http_client, register_many, Buyer, Purchase, Server,
+};
 use futures::stream::{self, StreamExt};
-use leptos::server_fn::ServerFn;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
-use tickex::api::auth::RegisterUser;
-use tickex::api::events::CreateEvent;
-use tickex::api::orders::{Checkout, GetOrder, PayDemoOrder};
 
 fn env_usize(key: &str, default: usize) -> usize {
     std::env::var(key)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// `tickex serve` in its own process.
-struct Server {
-    child: Child,
-    base: String,
-    port: u16,
-    data_dir: PathBuf,
-}
-
-impl Server {
-    async fn start(data_dir: &Path, port: u16) -> Server {
-        let child = Command::new(env!("CARGO_BIN_EXE_tickex"))
-            .arg("serve")
-            .envs(server_env(data_dir, port))
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("tickex starts");
-        let server = Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            port,
-            data_dir: data_dir.to_owned(),
-        };
-        let client = reqwest::Client::new();
-        for _ in 0..600 {
-            if let Ok(r) = client.get(format!("{}/readyz", server.base)).send().await {
-                if r.status().is_success() {
-                    return server;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("tickex did not become ready");
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// SIGKILL: no shutdown hook runs, as in a power cut.
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// SIGTERM and wait, so the embedded database is closed before `tickex check` opens it.
-    fn stop(mut self) {
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-    }
-
-    /// Runs `tickex check` on this server's database, or with the settings in the
-    /// environment; returns (passed, output).
-    fn check(data_dir: Option<&Path>) -> (bool, String) {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_tickex"));
-        if let Some(data_dir) = data_dir {
-            command.envs(server_env(data_dir, 0));
-        }
-        let out = command.arg("check").output().expect("tickex check runs");
-        let text = String::from_utf8_lossy(&out.stdout).to_string()
-            + &String::from_utf8_lossy(&out.stderr);
-        (out.status.success(), text.trim().to_owned())
-    }
-}
-
-fn server_env(data_dir: &Path, port: u16) -> Vec<(String, String)> {
-    [
-        (
-            "TICKEX_DATABASE_URL",
-            // `LOAD_DATABASE_URL=mem://` separates the engine's cost from the rest.
-            std::env::var("LOAD_DATABASE_URL")
-                .unwrap_or_else(|_| format!("surrealkv://{}", data_dir.join("db").display())),
-        ),
-        ("TICKEX_DATA_DIR", data_dir.display().to_string()),
-        ("TICKEX_LISTEN_ADDR", format!("127.0.0.1:{port}")),
-        ("TICKEX_DEMO", "false".into()),
-        ("TICKEX_LOG", "warn".into()),
-        ("TICKEX_SWEEP_INTERVAL_SECS", "2".into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect()
-}
-
-/// A buyer's order id once paid, or the status and body of the answer that stopped them.
-type Purchase = Result<String, (u16, String)>;
-
-/// One simulated person: their own connection and session cookie.
-#[derive(Clone)]
-struct Buyer {
-    client: reqwest::Client,
-    base: String,
-    cookie: String,
-}
-
-fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(1)
-        .timeout(Duration::from_secs(60))
-        .build()
-        .expect("client")
-}
-
-impl Buyer {
-    async fn register(base: &str, email: &str, organizer: bool) -> Buyer {
-        let client = http_client();
-        let mut form = vec![
-            ("name", "Load Buyer"),
-            ("email", email),
-            ("password", "correct horse battery"),
-            ("next", "/"),
-        ];
-        if organizer {
-            form.push(("organizer", "on"));
-        }
-        let response = client
-            .post(format!("{base}{}", RegisterUser::PATH))
-            .form(&form)
-            .send()
-            .await
-            .expect("register");
-        assert!(response.status().is_success(), "{}", response.status());
-        let cookie = response.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        Buyer {
-            client,
-            base: base.to_owned(),
-            cookie,
-        }
-    }
-
-    async fn call(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
-        match self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .form(form)
-            .send()
-            .await
-        {
-            Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
-            Err(e) => (0, e.to_string()),
-        }
-    }
-
-    /// Checkout of `quantity`; the order id when tickets were held.
-    async fn checkout(&self, event: &str, ticket_type: &str) -> Purchase {
-        let (status, body) = self
-            .call(
-                Checkout::PATH,
-                &[
-                    ("event_id", event),
-                    ("lines[0][ticket_type_id]", ticket_type),
-                    ("lines[0][quantity]", "1"),
-                ],
-            )
-            .await;
-        match (status, serde_json::from_str::<String>(&body)) {
-            (200, Ok(url)) => Ok(url.trim_start_matches("/pay/demo/").to_owned()),
-            _ => Err((status, body)),
-        }
-    }
-
-    async fn pay(&self, order: &str) -> bool {
-        self.call(PayDemoOrder::PATH, &[("id", order)]).await.0 == 200
-    }
-}
-
-/// An organizer's published event with one ticket type; returns (slug, event id, type id).
-async fn create_event(base: &str, capacity: usize) -> (String, String, String) {
-    let organizer = Buyer::register(base, &common::unique_email("load-org"), true).await;
-    let fields = common::event_fields_with(
-        "Load Test Live",
-        &[("Standard", "25", &capacity.to_string())],
-    );
-    let response = organizer
-        .client
-        .post(format!("{base}{}", CreateEvent::PATH))
-        .header("cookie", &organizer.cookie)
-        .multipart(common::multipart(&fields, None))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let path: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
-    let html = organizer
-        .client
-        .get(format!("{base}{path}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let value_after = |marker: &str| {
-        let at = html.find(marker).expect(marker) + marker.len();
-        let rest = &html[at..];
-        let start = rest.find("value=\"").unwrap() + 7;
-        rest[start..start + rest[start..].find('"').unwrap()].to_owned()
-    };
-    (
-        path,
-        value_after("name=\"event_id\""),
-        value_after("name=\"lines[0][ticket_type_id]\""),
-    )
-}
-
-async fn register_many(base: &str, n: usize, tag: &str) -> (Vec<Buyer>, Duration) {
-    let started = Instant::now();
-    let buyers: Vec<Buyer> = stream::iter(0..n)
-        .map(|_| async move { Buyer::register(base, &common::unique_email(tag), false).await })
-        .buffer_unordered(8)
-        .collect()
-        .await;
-    (buyers, started.elapsed())
 }
 
 struct Latencies(Vec<Duration>);
@@ -530,81 +298,54 @@ async fn flash_scenario(data_dir: &Path) {
     assert_eq!(sold, tickets, "exactly the capacity is sold");
 }
 
-/// Purchases run while the server is killed with SIGKILL; after a restart every order a
-/// buyer saw paid is still paid with its tickets, and `tickex check` passes.
-async fn crash_scenario(data_dir: &Path) {
-    let n = env_usize("LOAD_CRASH_BUYERS", 400);
-    let port = free_port();
-    let server = Server::start(data_dir, port).await;
-    let (buyers, _) = register_many(&server.base, n, "crash-buyer").await;
-    let (_, event, ticket_type) = create_event(&server.base, n).await;
-    let seen_paid = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let load = {
-        let (buyers, event, ticket_type, seen_paid) = (
-            buyers.clone(),
-            event.clone(),
-            ticket_type.clone(),
-            seen_paid.clone(),
-        );
-        tokio::spawn(async move {
-            stream::iter(buyers)
-                .for_each_concurrent(20, |buyer| {
-                    let (event, ticket_type, seen_paid) =
-                        (event.clone(), ticket_type.clone(), seen_paid.clone());
-                    async move {
-                        if let Ok(order) = buyer.checkout(&event, &ticket_type).await {
-                            if buyer.pay(&order).await {
-                                seen_paid.lock().unwrap().push((buyer.clone(), order));
-                            }
-                        }
-                    }
-                })
-                .await
-        })
-    };
-    // Kill once about a third of the buyers have paid.
-    while seen_paid.lock().unwrap().len() < n / 3 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
+/// `LOAD_PROBE_QUERIES` (300) concurrent increments through the app's one database handle
+/// on `TICKEX_DATABASE_URL` (a `ws://` server in the scale-out script): each answer is
+/// either a success whose increment is in the total, or an error, never a lost update.
+async fn ws_probe() {
+    let n = env_usize("LOAD_PROBE_QUERIES", 300);
+    let settings = tickex::server::config::Settings::load().expect("TICKEX_* settings");
+    let db = tickex::server::db::Db::connect(&settings)
+        .await
+        .expect("database");
+    db.execute("UPSERT load_probe:counter SET n = 0", Default::default())
+        .await
+        .expect("reset");
+    let results = futures::future::join_all((0..n).map(|_| {
+        db.execute(
+            "UPDATE load_probe:counter SET n += 1 RETURN NONE",
+            Default::default(),
+        )
+    }))
+    .await;
+    let mut errors: std::collections::BTreeMap<String, usize> = Default::default();
+    for e in results.iter().filter_map(|r| r.as_ref().err()) {
+        *errors.entry(e.to_string()).or_default() += 1;
     }
-    server.kill();
-    let _ = load.await;
-    let paid_before: Vec<(Buyer, String)> = seen_paid.lock().unwrap().clone();
-
-    let server = Server::start(data_dir, port).await;
-    // Pending orders from before the crash keep their 30-minute hold; nothing to sweep yet.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let mut lost = Vec::new();
-    for (buyer, order) in &paid_before {
-        let (status, body) = buyer
-            .call(GetOrder::PATH, &[("id", order), ("cancelled", "false")])
-            .await;
-        let view: Option<tickex::domain::OrderView> = serde_json::from_str(&body).ok();
-        match view {
-            Some(v) if v.status == tickex::domain::OrderStatus::Paid && v.tickets.len() == 1 => {}
-            _ => lost.push(format!("{order}: {status}")),
-        }
-    }
-    server.stop();
-    let (passed, report) = Server::check(Some(data_dir));
-    println!("\n### Crash safety: SIGKILL during {n} purchases on surrealkv\n");
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let mut response = db
+        .execute("RETURN load_probe:counter.n", Default::default())
+        .await
+        .expect("read back");
+    let total: Option<i64> = response.take(0).expect("a number");
+    println!(
+        "\n### {n} concurrent queries over one connection to {}\n",
+        settings.database_url
+    );
     row(&["measure".into(), "value".into()]);
     row(&vec!["---".to_owned(); 2]);
+    row(&["succeeded".into(), ok.to_string()]);
     row(&[
-        "orders buyers saw paid before the kill".into(),
-        paid_before.len().to_string(),
+        "increments in the total".into(),
+        total.unwrap_or(-1).to_string(),
     ]);
-    row(&[
-        "of those, not paid with tickets after restart".into(),
-        lost.len().to_string(),
-    ]);
-    row(&[
-        "tickex check after restart".into(),
-        if passed { "passed" } else { "FAILED" }.into(),
-    ]);
-    if !passed {
-        println!("\n{report}");
+    for (message, count) in &errors {
+        row(&[format!("failed: {message}"), count.to_string()]);
     }
-    assert!(lost.is_empty() && passed, "{lost:?}");
+    assert_eq!(
+        total,
+        Some(ok as i64),
+        "every success counted, no failure counted"
+    );
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -640,6 +381,39 @@ async fn main() {
         flash_scenario(&root.path().join("flash")).await;
     }
     if run("crash") {
-        crash_scenario(&root.path().join("crash")).await;
+        let n = env_usize("LOAD_CRASH_BUYERS", 400);
+        let outcome = common::process::crash_run(&root.path().join("crash"), n).await;
+        println!("\n### Crash safety: SIGKILL during {n} purchases on surrealkv\n");
+        row(&["measure".into(), "value".into()]);
+        row(&vec!["---".to_owned(); 2]);
+        row(&[
+            "orders buyers saw paid before the kill".into(),
+            outcome.paid_before.to_string(),
+        ]);
+        row(&[
+            "of those, not paid with tickets after restart".into(),
+            outcome.lost.len().to_string(),
+        ]);
+        row(&[
+            "tickex check after restart".into(),
+            if outcome.check_passed {
+                "passed"
+            } else {
+                "FAILED"
+            }
+            .into(),
+        ]);
+        if !outcome.check_passed {
+            println!("\n{}", outcome.check_report);
+        }
+        assert!(
+            outcome.lost.is_empty() && outcome.check_passed,
+            "{:?}",
+            outcome.lost
+        );
+    }
+    // Only on request: it needs a database server in TICKEX_DATABASE_URL.
+    if wanted.iter().any(|w| w == "ws-probe") {
+        ws_probe().await;
     }
 }

@@ -43,4 +43,4 @@ for i in 1 2; do
 done
 
 LOAD_SERVERS="$(IFS=,; echo "${servers[*]}")" \
-  cargo bench --bench load --features ssr --profile server -- flash
+  cargo bench --bench load --features ssr --profile server -- ws-probe flash

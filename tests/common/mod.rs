@@ -1,6 +1,8 @@
 //! `spawn_app()`: the real server on port 0 against a fresh `mem://` database.
 #![allow(dead_code)] // each test file uses a different part of this helper
 
+pub mod process;
+
 use tickex::server::config::Settings;
 use tickex::server::http::{self, RunningServer};
 
