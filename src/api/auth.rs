@@ -2,47 +2,23 @@ use crate::domain::UserView;
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// Where to go after signing in: only paths on this site, never another origin.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.contains('\\')
-                && !path.chars().any(char::is_control) =>
-        {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
-}
-
 #[server]
 pub async fn get_current_user() -> Result<Option<UserView>, AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::server::{auth::guard, state::use_app_state};
-            let state = use_app_state()?;
-            Ok(guard::current_user(&state).await?.map(|u| UserView {
-                name: u.name,
-                email: u.email,
-                role: u.role,
-            }))
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        use crate::server::auth::guard;
+        Ok(guard::current_user(&state).await?.map(|u| UserView {
+            name: u.name,
+            email: u.email,
+            role: u.role,
+        }))
+    })
+    .await
 }
 
 /// Whether "Continue with Google" is offered (a client id and secret are configured).
 #[server]
 pub async fn google_sign_in_enabled() -> Result<bool, AppError> {
-    crate::api::with_status(
-        async move {
-            let state = crate::server::state::use_app_state()?;
-            Ok(state.settings.google.is_some())
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move { Ok(state.settings.google.is_some()) }).await
 }
 
 #[server]
@@ -53,128 +29,106 @@ pub async fn register_user(
     organizer: Option<String>,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::domain::{parse_display_name, Email, NewPassword};
-            use crate::error::FieldError;
-            use crate::server::auth::{guard, session};
-            use crate::server::services::accounts::{self, Registration};
-            use crate::server::state::use_app_state;
+    crate::api::serve(|state| async move {
+        use crate::domain::{parse_display_name, Email, NewPassword};
+        use crate::error::FieldError;
+        use crate::server::auth::{guard, session};
+        use crate::server::services::accounts::{self, Registration};
 
-            let state = use_app_state()?;
-            let mut errors = Vec::new();
-            let mut check = |field: &str, result: Result<(), String>| {
-                if let Err(message) = result {
-                    errors.push(FieldError {
-                        field: field.to_owned(),
-                        message,
-                    });
-                }
-            };
-            let name = parse_display_name(&name);
-            let email = Email::parse(&email);
-            let password = NewPassword::parse(password);
-            check("name", name.as_ref().map(|_| ()).map_err(Clone::clone));
-            check("email", email.as_ref().map(|_| ()).map_err(Clone::clone));
-            check(
-                "password",
-                password.as_ref().map(|_| ()).map_err(|e| e.clone()),
-            );
-            let (Ok(name), Ok(email), Ok(password)) = (name, email, password) else {
-                return Err(AppError::Fields(errors));
-            };
-            let user_id = accounts::register(
-                &state.db,
-                Registration {
-                    name,
-                    email,
-                    password,
-                    organizer: organizer.is_some(),
-                },
-            )
-            .await?;
-            let token = session::start(&state.db, &state.settings, &user_id)
-                .await
-                .map_err(AppError::internal)?;
-            guard::set_session_cookie(&state, Some(&token));
-            leptos_axum::redirect(&safe_next(next.as_deref()));
-            Ok(())
-        }
-        .await,
-    )
+        let mut errors = Vec::new();
+        let mut check = |field: &str, result: Result<(), String>| {
+            if let Err(message) = result {
+                errors.push(FieldError {
+                    field: field.to_owned(),
+                    message,
+                });
+            }
+        };
+        let name = parse_display_name(&name);
+        let email = Email::parse(&email);
+        let password = NewPassword::parse(password);
+        check("name", name.as_ref().map(|_| ()).map_err(Clone::clone));
+        check("email", email.as_ref().map(|_| ()).map_err(Clone::clone));
+        check(
+            "password",
+            password.as_ref().map(|_| ()).map_err(|e| e.clone()),
+        );
+        let (Ok(name), Ok(email), Ok(password)) = (name, email, password) else {
+            return Err(AppError::Fields(errors));
+        };
+        let user_id = accounts::register(
+            &state.db,
+            Registration {
+                name,
+                email,
+                password,
+                organizer: organizer.is_some(),
+            },
+        )
+        .await?;
+        let token = session::start(&state.db, &state.settings, &user_id)
+            .await
+            .map_err(AppError::internal)?;
+        guard::set_session_cookie(&state, Some(&token));
+        leptos_axum::redirect(&crate::domain::safe_next(next.as_deref()));
+        Ok(())
+    })
+    .await
 }
 
 #[server]
 pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::server::auth::{guard, session};
-            use crate::server::services::accounts;
-            use crate::server::state::use_app_state;
+    crate::api::serve(|state| async move {
+        use crate::server::auth::{guard, session};
+        use crate::server::services::accounts;
 
-            let state = use_app_state()?;
-            let user_id = accounts::authenticate(&state.db, &email, password).await?;
-            // A fresh session id at every sign-in (no fixation); the old one, if any, ends.
-            if let Some(previous) = guard::current_user(&state).await? {
-                let _ = crate::server::db::SessionRepo(&state.db)
-                    .delete(&previous.session_key)
-                    .await;
-            }
-            let token = session::start(&state.db, &state.settings, &user_id)
-                .await
-                .map_err(AppError::internal)?;
-            guard::set_session_cookie(&state, Some(&token));
-            tracing::info!(user = %user_id, "signed in");
-            leptos_axum::redirect(&safe_next(next.as_deref()));
-            Ok(())
+        let user_id = accounts::authenticate(&state.db, &email, password).await?;
+        // A fresh session id at every sign-in (no fixation); the old one, if any, ends.
+        if let Some(previous) = guard::current_user(&state).await? {
+            let _ = session::end(&state.db, &previous.session_key).await;
         }
-        .await,
-    )
+        let token = session::start(&state.db, &state.settings, &user_id)
+            .await
+            .map_err(AppError::internal)?;
+        guard::set_session_cookie(&state, Some(&token));
+        tracing::info!(user = %user_id, "signed in");
+        leptos_axum::redirect(&crate::domain::safe_next(next.as_deref()));
+        Ok(())
+    })
+    .await
 }
 
 #[server]
 pub async fn log_out() -> Result<(), AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::server::auth::guard;
-            use crate::server::state::use_app_state;
+    crate::api::serve(|state| async move {
+        use crate::server::auth::{guard, session};
 
-            let state = use_app_state()?;
-            if let Some(user) = guard::current_user(&state).await? {
-                crate::server::db::SessionRepo(&state.db)
-                    .delete(&user.session_key)
-                    .await
-                    .map_err(AppError::internal)?;
-                tracing::info!(user = %user.id, "signed out");
-            }
-            guard::set_session_cookie(&state, None);
-            leptos_axum::redirect("/");
-            Ok(())
+        if let Some(user) = guard::current_user(&state).await? {
+            session::end(&state.db, &user.session_key)
+                .await
+                .map_err(AppError::internal)?;
+            tracing::info!(user = %user.id, "signed out");
         }
-        .await,
-    )
+        guard::set_session_cookie(&state, None);
+        leptos_axum::redirect("/");
+        Ok(())
+    })
+    .await
 }
 
 #[server]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::server::auth::guard;
-            use crate::server::state::use_app_state;
-
-            let state = use_app_state()?;
-            let user = guard::require_user(&state).await?;
-            crate::server::db::SessionRepo(&state.db)
-                .delete_all_for_user(&user.id, None)
-                .await
-                .map_err(AppError::internal)?;
-            tracing::info!(user = %user.id, "signed out everywhere");
-            guard::set_session_cookie(&state, None);
-            leptos_axum::redirect("/login");
-            Ok(())
-        }
-        .await,
-    )
+    crate::api::as_user(|state, user| async move {
+        use crate::server::auth::{guard, session};
+        session::end_all(&state.db, &user.id)
+            .await
+            .map_err(AppError::internal)?;
+        tracing::info!(user = %user.id, "signed out everywhere");
+        guard::set_session_cookie(&state, None);
+        leptos_axum::redirect("/login");
+        Ok(())
+    })
+    .await
 }
 
 #[server]
@@ -182,95 +136,62 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::domain::NewPassword;
-            use crate::server::auth::guard;
-            use crate::server::services::accounts;
-            use crate::server::state::use_app_state;
+    crate::api::as_user(|state, user| async move {
+        use crate::domain::NewPassword;
+        use crate::server::services::accounts;
 
-            let state = use_app_state()?;
-            let user = guard::require_user(&state).await?;
-            let new =
-                NewPassword::parse(new_password).map_err(|m| AppError::field("new_password", m))?;
-            accounts::change_password(
-                &state.db,
-                &user.id,
-                &user.email,
-                current_password,
-                new,
-                &user.session_key,
-            )
-            .await
-        }
-        .await,
-    )
+        let new =
+            NewPassword::parse(new_password).map_err(|m| AppError::field("new_password", m))?;
+        accounts::change_password(
+            &state.db,
+            &user.id,
+            &user.email,
+            current_password,
+            new,
+            &user.session_key,
+        )
+        .await
+    })
+    .await
 }
 
 #[server]
 pub async fn become_organizer() -> Result<(), AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::domain::Role;
-            use crate::server::auth::guard;
-            use crate::server::services::accounts;
-            use crate::server::state::use_app_state;
+    crate::api::as_user(|state, user| async move {
+        use crate::domain::Role;
+        use crate::server::services::accounts;
 
-            let state = use_app_state()?;
-            let user = guard::require_user(&state).await?;
-            if user.role == Role::Customer {
-                accounts::set_role(&state.db, &user.id, Role::Organizer).await?;
-            }
-            leptos_axum::redirect("/dashboard");
-            Ok(())
+        if user.role == Role::Customer {
+            accounts::set_role(&state.db, &user.id, Role::Organizer).await?;
         }
-        .await,
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn next_stays_on_this_site() {
-        assert_eq!(safe_next(Some("/dashboard?x=1")), "/dashboard?x=1");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
-    }
+        leptos_axum::redirect("/dashboard");
+        Ok(())
+    })
+    .await
 }
 
 /// "Forgot password": always the same answer, whether or not the email has an account.
 #[server]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::domain::Email;
-            use crate::server::{services::accounts, state::use_app_state};
-            let state = use_app_state()?;
-            let email = Email::parse(&email).map_err(|m| AppError::field("email", m))?;
-            accounts::request_password_reset(&state, &email, chrono::Utc::now()).await
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        use crate::domain::Email;
+        use crate::server::services::accounts;
+        let email = Email::parse(&email).map_err(|m| AppError::field("email", m))?;
+        accounts::request_password_reset(&state, &email, chrono::Utc::now()).await
+    })
+    .await
 }
 
 /// Sets a new password from a reset link; the user then signs in with it.
 #[server]
 pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::domain::NewPassword;
-            use crate::server::{services::accounts, state::use_app_state};
-            let state = use_app_state()?;
-            let password =
-                NewPassword::parse(password).map_err(|m| AppError::field("password", m))?;
-            accounts::reset_password(&state.db, &token, password, chrono::Utc::now()).await?;
-            leptos_axum::redirect("/login?reset=1");
-            Ok(())
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        use crate::domain::NewPassword;
+        use crate::server::services::accounts;
+        let password = NewPassword::parse(password).map_err(|m| AppError::field("password", m))?;
+        accounts::reset_password(&state.db, &token, password, chrono::Utc::now()).await?;
+        leptos_axum::redirect("/login?reset=1");
+        Ok(())
+    })
+    .await
 }

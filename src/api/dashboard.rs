@@ -6,21 +6,17 @@ use leptos::prelude::*;
 pub async fn get_dashboard(
     organizer: Option<String>,
 ) -> Result<crate::domain::dashboard::DashboardData, AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::domain::Role;
-            use crate::server::{auth::guard, services::dashboard, state::use_app_state};
-            let state = use_app_state()?;
-            let user = guard::require_organizer(&state).await?;
-            let (scope, label) = match (user.role, organizer.filter(|o| !o.is_empty())) {
-                (Role::Admin, Some(organizer)) => {
-                    (Some(organizer.clone()), format!("Organizer {organizer}"))
-                }
-                (Role::Admin, None) => (None, "All of TickEx".to_owned()),
-                _ => (Some(user.id.clone()), "Your events".to_owned()),
-            };
-            dashboard::dashboard(&state, scope.as_deref(), label, chrono::Utc::now()).await
-        }
-        .await,
-    )
+    crate::api::as_organizer(|state, user| async move {
+        use crate::domain::Role;
+        use crate::server::services::dashboard;
+        let (scope, label) = match (user.role, organizer.filter(|o| !o.is_empty())) {
+            (Role::Admin, Some(organizer)) => {
+                (Some(organizer.clone()), format!("Organizer {organizer}"))
+            }
+            (Role::Admin, None) => (None, "All of TickEx".to_owned()),
+            _ => (Some(user.id.clone()), "Your events".to_owned()),
+        };
+        dashboard::dashboard(&state, scope.as_deref(), label, chrono::Utc::now()).await
+    })
+    .await
 }

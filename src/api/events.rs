@@ -5,142 +5,116 @@ use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 
 #[server]
 pub async fn list_upcoming_events(search: String, page: u32) -> Result<EventListPage, AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::server::{services::catalog, state::use_app_state};
-            let state = use_app_state()?;
-            if search.chars().count() > 100 {
-                return Err(AppError::Validation(
-                    "Search for at most 100 characters.".into(),
-                ));
-            }
-            catalog::upcoming_events(&state.db, chrono::Utc::now(), &search, page).await
+    crate::api::serve(|state| async move {
+        use crate::server::services::catalog;
+        if search.chars().count() > 100 {
+            return Err(AppError::Validation(
+                "Search for at most 100 characters.".into(),
+            ));
         }
-        .await,
-    )
+        catalog::upcoming_events(&state.db, chrono::Utc::now(), &search, page).await
+    })
+    .await
 }
 
 #[server]
 pub async fn get_event(slug: String) -> Result<EventDetail, AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::server::{auth::guard, services::catalog, state::use_app_state};
-            let state = use_app_state()?;
-            let slug = slug.trim().to_ascii_lowercase();
-            if slug.is_empty() || slug.len() > 100 {
-                return Err(AppError::NotFound("event".into()));
-            }
-            let viewer = guard::current_user(&state).await?;
-            catalog::event_detail(&state, &slug, viewer.as_ref(), chrono::Utc::now()).await
+    crate::api::serve(|state| async move {
+        use crate::server::{auth::guard, services::catalog};
+        let slug = slug.trim().to_ascii_lowercase();
+        if slug.is_empty() || slug.len() > 100 {
+            return Err(AppError::NotFound("event".into()));
         }
-        .await,
-    )
+        let viewer = guard::current_user(&state).await?;
+        catalog::event_detail(&state, &slug, viewer.as_ref(), chrono::Utc::now()).await
+    })
+    .await
 }
 
 /// The IANA time zones the editor offers.
 #[server]
 pub async fn list_time_zones() -> Result<Vec<String>, AppError> {
-    crate::api::with_status(
-        async move {
-            Ok(chrono_tz::TZ_VARIANTS
-                .iter()
-                .map(|tz| tz.name().to_owned())
-                .collect())
-        }
-        .await,
-    )
+    crate::api::serve(|_| async move {
+        Ok(chrono_tz::TZ_VARIANTS
+            .iter()
+            .map(|tz| tz.name().to_owned())
+            .collect())
+    })
+    .await
 }
 
 /// Creates an event from the wizard's one multipart form (fields and image together).
 /// Returns the event's path; a browser without JavaScript is redirected there.
 #[server(input = MultipartFormData)]
 pub async fn create_event(data: MultipartData) -> Result<String, AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::server::{auth::guard, services::events, state::use_app_state};
-            let state = use_app_state()?;
-            // Read the whole upload before answering, even to refuse it: a client still
-            // sending its body would see a reset connection instead of our message.
-            let submitted = upload::read(data).await?;
-            let user = guard::require_organizer(&state).await?;
-            let publish = submitted.intent == "publish";
-            let slug =
-                events::create_event(&state, &user, submitted.upload, publish, chrono::Utc::now())
-                    .await?;
-            let path = format!("/events/{slug}");
-            leptos_axum::redirect(&path);
-            Ok(path)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        use crate::server::{auth::guard, services::events};
+        // Read the whole upload before answering, even to refuse it: a client still
+        // sending its body would see a reset connection instead of our message.
+        let submitted = upload::read(data).await?;
+        let user = guard::require_organizer(&state).await?;
+        let publish = submitted.intent == "publish";
+        let slug =
+            events::create_event(&state, &user, submitted.upload, publish, chrono::Utc::now())
+                .await?;
+        let path = format!("/events/{slug}");
+        leptos_axum::redirect(&path);
+        Ok(path)
+    })
+    .await
 }
 
 /// Saves the editor's form for an existing event (a new image is optional).
 #[server(input = MultipartFormData)]
 pub async fn update_event(data: MultipartData) -> Result<String, AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::server::{auth::guard, services::events, state::use_app_state};
-            let state = use_app_state()?;
-            // Read the whole upload before answering, even to refuse it: a client still
-            // sending its body would see a reset connection instead of our message.
-            let submitted = upload::read(data).await?;
-            let user = guard::require_organizer(&state).await?;
-            let slug = events::update_event(
-                &state,
-                &user,
-                &submitted.event_id,
-                submitted.upload,
-                chrono::Utc::now(),
-            )
-            .await?;
-            let path = format!("/events/{slug}");
-            leptos_axum::redirect(&path);
-            Ok(path)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        use crate::server::{auth::guard, services::events};
+        // Read the whole upload before answering, even to refuse it: a client still
+        // sending its body would see a reset connection instead of our message.
+        let submitted = upload::read(data).await?;
+        let user = guard::require_organizer(&state).await?;
+        let slug = events::update_event(
+            &state,
+            &user,
+            &submitted.event_id,
+            submitted.upload,
+            chrono::Utc::now(),
+        )
+        .await?;
+        let path = format!("/events/{slug}");
+        leptos_axum::redirect(&path);
+        Ok(path)
+    })
+    .await
 }
 
 #[server]
 pub async fn get_event_for_edit(id: String) -> Result<EventEditorData, AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::server::{auth::guard, services::events, state::use_app_state};
-            let state = use_app_state()?;
-            let user = guard::require_organizer(&state).await?;
-            events::editor_data(&state, &user, &id).await
-        }
-        .await,
-    )
+    crate::api::as_organizer(|state, user| async move {
+        use crate::server::services::events;
+        events::editor_data(&state, &user, &id).await
+    })
+    .await
 }
 
 #[server]
 pub async fn change_event_status(id: String, action: EventAction) -> Result<EventStatus, AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::server::{auth::guard, services::events, state::use_app_state};
-            let state = use_app_state()?;
-            let user = guard::require_organizer(&state).await?;
-            events::change_status(&state, &user, &id, action).await
-        }
-        .await,
-    )
+    crate::api::as_organizer(|state, user| async move {
+        use crate::server::services::events;
+        events::change_status(&state, &user, &id, action).await
+    })
+    .await
 }
 
 #[server]
 pub async fn delete_event(id: String) -> Result<(), AppError> {
-    crate::api::with_status(
-        async move {
-            use crate::server::{auth::guard, services::events, state::use_app_state};
-            let state = use_app_state()?;
-            let user = guard::require_organizer(&state).await?;
-            events::delete_draft(&state, &user, &id).await?;
-            leptos_axum::redirect("/dashboard");
-            Ok(())
-        }
-        .await,
-    )
+    crate::api::as_organizer(|state, user| async move {
+        use crate::server::services::events;
+        events::delete_draft(&state, &user, &id).await?;
+        leptos_axum::redirect("/dashboard");
+        Ok(())
+    })
+    .await
 }
 
 /// Reading the event form from a multipart stream, with every part bounded in size.

@@ -5,12 +5,74 @@ pub mod dashboard;
 pub mod events;
 pub mod orders;
 
+#[cfg(feature = "ssr")]
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::{auth::guard, auth::session::CurrentUser, state::AppState};
+#[cfg(feature = "ssr")]
+use std::future::Future;
+
+/// Every server function's prologue and epilogue: the app state in, the error's HTTP
+/// status out.
+#[cfg(feature = "ssr")]
+pub(crate) async fn serve<T, F, Fut>(body: F) -> Result<T, AppError>
+where
+    F: FnOnce(AppState) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    let result = match crate::server::state::use_app_state() {
+        Ok(state) => body(state).await,
+        Err(e) => Err(e),
+    };
+    with_status(result)
+}
+
+/// [`serve`] for a signed-in user (401 otherwise).
+#[cfg(feature = "ssr")]
+pub(crate) async fn as_user<T, F, Fut>(body: F) -> Result<T, AppError>
+where
+    F: FnOnce(AppState, CurrentUser) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    serve(|state| async move {
+        let user = guard::require_user(&state).await?;
+        body(state, user).await
+    })
+    .await
+}
+
+/// [`serve`] for an organizer or admin (403 for other users).
+#[cfg(feature = "ssr")]
+pub(crate) async fn as_organizer<T, F, Fut>(body: F) -> Result<T, AppError>
+where
+    F: FnOnce(AppState, CurrentUser) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    serve(|state| async move {
+        let user = guard::require_organizer(&state).await?;
+        body(state, user).await
+    })
+    .await
+}
+
+/// [`serve`] for an admin.
+#[cfg(feature = "ssr")]
+pub(crate) async fn as_admin<T, F, Fut>(body: F) -> Result<T, AppError>
+where
+    F: FnOnce(AppState, CurrentUser) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    serve(|state| async move {
+        let user = guard::require_admin(&state).await?;
+        body(state, user).await
+    })
+    .await
+}
+
 /// Gives a server function's error response the status its error means (422, 403...),
 /// unless the function redirects instead.
 #[cfg(feature = "ssr")]
-pub(crate) fn with_status<T>(
-    result: Result<T, crate::error::AppError>,
-) -> Result<T, crate::error::AppError> {
+fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let (Err(error), Some(response)) = (
         &result,
         leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),

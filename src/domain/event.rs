@@ -2,30 +2,12 @@ use super::Money;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventStatus {
-    Draft,
-    Published,
-    Cancelled,
-}
-
-impl EventStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            EventStatus::Draft => "draft",
-            EventStatus::Published => "published",
-            EventStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "draft" => Some(EventStatus::Draft),
-            "published" => Some(EventStatus::Published),
-            "cancelled" => Some(EventStatus::Cancelled),
-            _ => None,
-        }
+status_enum! {
+    /// An event: a draft until published; cancelled is final.
+    EventStatus {
+        Draft => "draft",
+        Published => "published",
+        Cancelled => "cancelled",
     }
 }
 

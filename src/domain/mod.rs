@@ -1,18 +1,50 @@
 //! Pure types shared by the server and the browser. No I/O here.
+
+/// A status enum stored and shown as snake_case text, with `ALL` (in lifecycle order, for
+/// filters), `as_str` and `parse`: one list per enum, so no caller invents a fallback.
+macro_rules! status_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(value: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|s| s.as_str() == value)
+            }
+        }
+    };
+}
+
 mod account;
+mod checkout;
 pub mod dashboard;
 mod event;
 pub mod event_form;
+mod link;
 mod money;
 mod order;
 pub mod rich_text;
 mod slug;
 
 pub use account::{parse_display_name, AdminUserRow, Email, NewPassword, Role, UserView};
+pub use checkout::{CheckoutError, EventOffer, SelectedLine, Selection, TicketOffer};
 pub use event::{
     EventAction, EventDetail, EventEditorData, EventListPage, EventStatus, EventSummary,
     TicketTypeView,
 };
+pub use link::{safe_next, urlencode};
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
     AttendeeRow, CheckoutLine, DevEmail, ManagedOrder, OrderLineView, OrderLogEntry, OrderSearch,
@@ -20,15 +52,3 @@ pub use order::{
     MAX_TICKETS_PER_ORDER, ORGANIZER_LIST_LIMIT,
 };
 pub use slug::slugify;
-
-/// Percent-encodes a path or query value (keeps `/` so paths stay readable).
-pub fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}

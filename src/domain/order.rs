@@ -2,40 +2,18 @@
 use super::Money;
 use serde::{Deserialize, Serialize};
 
-/// An order's life: `pending` while its seats are held, then exactly one of the others.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    Pending,
-    Paid,
-    Expired,
-    Cancelled,
-    Refunded,
+status_enum! {
+    /// An order's life: `pending` while its seats are held, then exactly one of the others.
+    OrderStatus {
+        Pending => "pending",
+        Paid => "paid",
+        Expired => "expired",
+        Cancelled => "cancelled",
+        Refunded => "refunded",
+    }
 }
 
 impl OrderStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            OrderStatus::Pending => "pending",
-            OrderStatus::Paid => "paid",
-            OrderStatus::Expired => "expired",
-            OrderStatus::Cancelled => "cancelled",
-            OrderStatus::Refunded => "refunded",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        [
-            OrderStatus::Pending,
-            OrderStatus::Paid,
-            OrderStatus::Expired,
-            OrderStatus::Cancelled,
-            OrderStatus::Refunded,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == value)
-    }
-
     /// The transitions the order services perform. A payment that arrives after the hold
     /// lapsed (`expired`/`cancelled` -> `paid`) takes stock again when there is some.
     pub fn can_become(self, to: OrderStatus) -> bool {
@@ -59,12 +37,13 @@ pub struct CheckoutLine {
 /// The most tickets one order may hold, across its lines.
 pub const MAX_TICKETS_PER_ORDER: u32 = 50;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketStatus {
-    Valid,
-    Void,
-    CheckedIn,
+status_enum! {
+    /// A ticket: valid until used at the door, or void once its order is refunded.
+    TicketStatus {
+        Valid => "valid",
+        Void => "void",
+        CheckedIn => "checked_in",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -237,13 +216,17 @@ mod tests {
     }
     use OrderStatus::*;
 
-    const ALL: [OrderStatus; 5] = [Pending, Paid, Expired, Cancelled, Refunded];
+    const ALL: &[OrderStatus] = OrderStatus::ALL;
 
     #[test]
     fn statuses_round_trip() {
         for s in ALL {
-            assert_eq!(OrderStatus::parse(s.as_str()), Some(s));
+            assert_eq!(OrderStatus::parse(s.as_str()), Some(*s));
         }
+        for s in TicketStatus::ALL {
+            assert_eq!(TicketStatus::parse(s.as_str()), Some(*s));
+        }
+        assert_eq!(OrderStatus::parse("shipped"), None);
     }
 
     #[test]

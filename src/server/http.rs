@@ -1,13 +1,13 @@
 //! The axum application: leptos pages and server functions, static files, health probes,
 //! and the layers every response goes through.
 use crate::app::{shell, App};
-use crate::server::auth::google;
+use crate::server::auth::{google, guard};
 use crate::server::config::Settings;
 use crate::server::db::{Db, DbError};
 use crate::server::email::{self, outbox};
+use crate::server::jobs::Jobs;
 use crate::server::payments::{self, webhook};
-use crate::server::services::demo;
-use crate::server::services::orders;
+use crate::server::services::{dashboard, demo};
 use crate::server::state::AppState;
 use crate::server::storage::{self, MEDIA_PATH};
 use axum::extract::{Path, Request, State};
@@ -209,34 +209,21 @@ async fn export_csv(
     Path((id, what)): Path<(String, String)>,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    use crate::server::auth::guard;
-    use crate::server::services::{catalog::may_manage, dashboard};
     let user = match guard::user_from_headers(&state, &headers).await {
         Ok(Some(user)) => user,
         Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
         Err(e) => return (e.status(), e.to_string()).into_response(),
     };
-    let event = match crate::server::db::EventRepo(&state.db)
-        .find_by_id(&id)
-        .await
-    {
-        Ok(Some((event, _))) if may_manage(&user, &event.organizer) => event,
-        Ok(_) => return StatusCode::NOT_FOUND.into_response(),
-        Err(e) => {
-            let e = crate::error::AppError::internal(e);
-            return (e.status(), e.to_string()).into_response();
-        }
-    };
-    match dashboard::export_csv(&state, &id, &what).await {
-        Ok(csv) => (
+    match dashboard::export_csv(&state, &user, &id, &what).await {
+        Ok(export) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}-{what}.csv\"", event.slug),
+                    format!("attachment; filename=\"{}\"", export.file_name),
                 ),
             ],
-            csv,
+            export.csv,
         )
             .into_response(),
         Err(e) => (e.status(), e.to_string()).into_response(),
@@ -317,23 +304,25 @@ async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// How long a background job's round may take to finish at shutdown.
+pub const JOB_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A started server: its address and a way to stop it.
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub state: AppState,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
-    sweeper: tokio::task::JoinHandle<()>,
-    mail_worker: tokio::task::JoinHandle<()>,
+    jobs: Jobs,
 }
 
 impl RunningServer {
-    /// Stops accepting, lets requests in flight finish, and returns how serving ended.
+    /// Stops accepting, lets requests and job rounds in flight finish (jobs within
+    /// [`JOB_DEADLINE`]), and returns how serving ended.
     pub async fn stop(self) -> std::io::Result<()> {
-        self.sweeper.abort();
-        self.mail_worker.abort();
         let _ = self.shutdown.send(());
-        self.task.await.unwrap_or(Ok(()))
+        let (_, served) = tokio::join!(self.jobs.stop(JOB_DEADLINE), self.task);
+        served.unwrap_or(Ok(()))
     }
 }
 
@@ -363,15 +352,13 @@ pub async fn start(state: AppState) -> Result<RunningServer, StartError> {
             })
             .await
     });
-    let sweeper = orders::spawn_sweeper(state.clone());
-    let mail_worker = outbox::spawn_worker(state.clone());
+    let jobs = Jobs::start(&state);
     Ok(RunningServer {
         addr,
         state,
         shutdown,
         task,
-        sweeper,
-        mail_worker,
+        jobs,
     })
 }
 

@@ -2,6 +2,9 @@ use crate::error::AppError;
 use crate::server::config::Settings;
 use crate::server::db::Db;
 use crate::server::email::Mailer;
+use crate::server::event_cache::EventCache;
+use crate::server::hold_queue::HoldQueue;
+use crate::server::metrics::Metrics;
 use crate::server::payments::PaymentGateway;
 use crate::server::storage::ImageStore;
 use axum::extract::FromRef;
@@ -16,9 +19,9 @@ pub struct AppState {
     pub images: Arc<dyn ImageStore>,
     pub payments: Arc<dyn PaymentGateway>,
     pub mailer: Arc<dyn Mailer>,
-    pub holds: Arc<crate::server::services::orders::HoldQueue>,
-    pub metrics: Arc<crate::server::metrics::Metrics>,
-    pub event_cache: Arc<crate::server::services::catalog::EventCache>,
+    pub holds: Arc<HoldQueue>,
+    pub metrics: Arc<Metrics>,
+    pub event_cache: Arc<EventCache>,
     pub leptos_options: LeptosOptions,
 }
 

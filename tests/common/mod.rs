@@ -1,7 +1,14 @@
-//! `spawn_app()`: the real server on port 0 against a fresh `mem://` database.
-#![allow(dead_code)] // each test file uses a different part of this helper
+//! `spawn_app()`: the real server on port 0 against a fresh `mem://` database, and local
+//! doubles of the HTTP services TickEx calls (Stripe, Resend, Cloudinary, Google sign-in).
+// Each test module and each bench uses a different part of this helper (the benches include
+// it with `#[path]`), so what one of them leaves unused is not dead.
+#![allow(dead_code)]
 
+pub mod cloudinary;
+pub mod google;
 pub mod process;
+pub mod resend;
+pub mod stripe;
 
 use tickex::server::config::Settings;
 use tickex::server::http::{self, RunningServer};

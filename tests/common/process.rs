@@ -288,9 +288,7 @@ pub async fn crash_run(data_dir: &Path, n: usize) -> CrashOutcome {
     let server = Server::start(data_dir, port).await;
     let mut lost = Vec::new();
     for (buyer, order) in &paid_before {
-        let (status, body) = buyer
-            .call(GetOrder::PATH, &[("id", order), ("cancelled", "false")])
-            .await;
+        let (status, body) = buyer.call(GetOrder::PATH, &[("id", order)]).await;
         let view: Option<tickex::domain::OrderView> = serde_json::from_str(&body).ok();
         match view {
             Some(v) if v.status == tickex::domain::OrderStatus::Paid && v.tickets.len() == 1 => {}

@@ -12,14 +12,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-const STATUSES: [OrderStatus; 5] = [
-    OrderStatus::Pending,
-    OrderStatus::Paid,
-    OrderStatus::Expired,
-    OrderStatus::Cancelled,
-    OrderStatus::Refunded,
-];
-
 /// `/dashboard/events/:id/orders?q=…&status=…`: a plain GET form, so search works
 /// without JavaScript and a result can be bookmarked.
 #[component]
@@ -79,7 +71,7 @@ pub fn EventSalesPage() -> impl IntoView {
                 <label for="order-status">"Status"</label>
                 <select id="order-status" name="status">
                     <option value="" selected=move || status().is_empty()>"Any status"</option>
-                    {STATUSES.into_iter().map(|s| view! {
+                    {OrderStatus::ALL.iter().map(|s| view! {
                         <option value=s.as_str() selected=move || status() == s.as_str()>{s.as_str()}</option>
                     }).collect_view()}
                 </select>

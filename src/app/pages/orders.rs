@@ -3,7 +3,7 @@
 use super::guard::SignedIn;
 use super::ErrorPanel;
 use crate::api::orders::{
-    get_order, list_dev_mailbox, list_my_tickets, CancelDemoOrder, PayDemoOrder,
+    get_order, list_dev_mailbox, list_my_tickets, CancelPayment, ConfirmPayment, PayDemoOrder,
     ResendTickets as ResendTicketsAction,
 };
 use crate::domain::{
@@ -13,20 +13,25 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-fn order_resource(settle: bool) -> Resource<Result<OrderView, crate::error::AppError>> {
+/// The order of the page's `:id`, read again whenever `refresh` changes (an action ran).
+fn order_resource(
+    refresh: impl Fn() -> usize + Send + Sync + 'static,
+) -> Resource<Result<OrderView, crate::error::AppError>> {
     let params = use_params_map();
-    let query = use_query_map();
     Resource::new(
-        move || {
-            let query = query.read();
-            (
-                params.read().get("id").unwrap_or_default(),
-                query.get("session_id").filter(|_| settle),
-                settle && query.get("cancelled").is_some(),
-            )
-        },
-        |(id, session_id, cancelled)| get_order(id, session_id, cancelled),
+        move || (params.read().get("id").unwrap_or_default(), refresh()),
+        |(id, _)| get_order(id),
     )
+}
+
+/// What the buyer came back from: Stripe's success link carries the session, its cancel
+/// link `cancelled`. Neither changes anything by itself: the page offers the action.
+#[derive(Clone)]
+struct Return {
+    session_id: Option<String>,
+    left_payment: bool,
+    confirm: ServerAction<ConfirmPayment>,
+    cancel: ServerAction<CancelPayment>,
 }
 
 #[component]
@@ -41,12 +46,21 @@ pub fn OrderPage() -> impl IntoView {
 
 #[component]
 fn OrderContent() -> impl IntoView {
-    let order = order_resource(true);
+    let confirm = ServerAction::<ConfirmPayment>::new();
+    let cancel = ServerAction::<CancelPayment>::new();
+    let order = order_resource(move || confirm.version().get() + cancel.version().get());
+    let query = use_query_map();
+    let back = move || Return {
+        session_id: query.read().get("session_id"),
+        left_payment: query.read().get("cancelled").is_some(),
+        confirm,
+        cancel,
+    };
     view! {
         <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading your order…"</p> }>
             {move || Suspend::new(async move {
                 match order.await {
-                    Ok(order) => view! { <OrderDetails order /> }.into_any(),
+                    Ok(order) => view! { <OrderDetails order back=back() /> }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
@@ -55,7 +69,7 @@ fn OrderContent() -> impl IntoView {
 }
 
 #[component]
-fn OrderDetails(order: OrderView) -> impl IntoView {
+fn OrderDetails(order: OrderView, #[prop(optional)] back: Option<Return>) -> impl IntoView {
     let event_href = format!("/events/{}", order.event_slug);
     let status = match order.status {
         OrderStatus::Paid => view! {
@@ -65,20 +79,28 @@ fn OrderDetails(order: OrderView) -> impl IntoView {
             <ResendTickets id=order.id.clone() />
         }
         .into_any(),
-        OrderStatus::Pending => {
-            let pay = order.test_mode.then(|| {
-                view! {
-                    <a class="button" href=format!("/pay/demo/{}", order.id)>"Continue to the test payment"</a>
-                }
-            });
-            view! {
-                <p class="notice" role="status">
-                    "Waiting for your payment. Your tickets are held for you for a few minutes."
-                </p>
-                {pay}
+        OrderStatus::Pending => match back {
+            Some(back) if back.session_id.is_some() => {
+                view! { <ConfirmReturn id=order.id.clone() back /> }.into_any()
             }
-            .into_any()
-        }
+            Some(back) if back.left_payment => {
+                view! { <LeftPayment id=order.id.clone() back /> }.into_any()
+            }
+            _ => {
+                let pay = order.test_mode.then(|| {
+                    view! {
+                        <a class="button" href=format!("/pay/demo/{}", order.id)>"Continue to the test payment"</a>
+                    }
+                });
+                view! {
+                    <p class="notice" role="status">
+                        "Waiting for your payment. Your tickets are held for you for a few minutes."
+                    </p>
+                    {pay}
+                }
+                .into_any()
+            }
+        },
         OrderStatus::Expired | OrderStatus::Cancelled => view! {
             <p class="notice notice-danger" role="status">
                 "This order was not paid, so its tickets went back on sale. Nothing was charged."
@@ -108,6 +130,59 @@ fn OrderDetails(order: OrderView) -> impl IntoView {
                 <h2 id="tickets-heading">"Tickets"</h2>
                 <TicketCards tickets=order.tickets.clone() />
             </section>
+        })}
+    }
+}
+
+/// Back from Stripe's payment page: a form asks the server to check the payment with
+/// Stripe (works without JavaScript); once hydrated, the page sends it by itself.
+#[component]
+fn ConfirmReturn(id: String, back: Return) -> impl IntoView {
+    let confirm = back.confirm;
+    let session_id = back.session_id.unwrap_or_default();
+    let request = ConfirmPayment {
+        id: id.clone(),
+        session_id: session_id.clone(),
+    };
+    Effect::new(move |done: Option<()>| {
+        if done.is_none() {
+            confirm.dispatch(request.clone());
+        }
+    });
+    view! {
+        <p class="notice" role="status">
+            "Thanks! We are confirming your payment with Stripe; your tickets appear here as soon as it is through."
+        </p>
+        <ActionForm action=confirm attr:class="inline-form">
+            <input type="hidden" name="id" value=id />
+            <input type="hidden" name="session_id" value=session_id />
+            <button type="submit" class="button" disabled=move || confirm.pending().get()>
+                "Check my payment now"
+            </button>
+        </ActionForm>
+        {move || confirm.value().get().and_then(Result::err).map(|e| view! {
+            <p class="notice notice-danger" role="alert">{e.to_string()}</p>
+        })}
+    }
+}
+
+/// Back from Stripe's cancel link: the seats stay held until the buyer says otherwise or
+/// the hold runs out.
+#[component]
+fn LeftPayment(id: String, back: Return) -> impl IntoView {
+    let cancel = back.cancel;
+    view! {
+        <p class="notice" role="status">
+            "You left the payment page. Your tickets stay held for a few minutes; nothing was charged."
+        </p>
+        <ActionForm action=cancel attr:class="inline-form">
+            <input type="hidden" name="id" value=id />
+            <button type="submit" class="button button-secondary" disabled=move || cancel.pending().get()>
+                "Cancel this order"
+            </button>
+        </ActionForm>
+        {move || cancel.value().get().and_then(Result::err).map(|e| view! {
+            <p class="notice notice-danger" role="alert">{e.to_string()}</p>
         })}
     }
 }
@@ -189,9 +264,9 @@ pub fn DemoPaymentPage() -> impl IntoView {
 
 #[component]
 fn DemoPaymentContent() -> impl IntoView {
-    let order = order_resource(false);
     let pay = ServerAction::<PayDemoOrder>::new();
-    let cancel = ServerAction::<CancelDemoOrder>::new();
+    let cancel = ServerAction::<CancelPayment>::new();
+    let order = order_resource(move || pay.version().get() + cancel.version().get());
     let error = move || {
         pay.value()
             .get()

@@ -3,10 +3,10 @@
 //! active when a client id and secret are configured; the issuer URL is a setting so tests
 //! use a local double.
 use super::session;
-use crate::api::auth::safe_next;
+use crate::domain::safe_next;
+use crate::server::db::oidc::{OidcRepo, PendingLogin};
 use crate::server::db::{DbError, NewUser, UserRepo};
 use crate::server::state::AppState;
-use crate::vars;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,7 +17,6 @@ use openidconnect::{
     PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use serde::Deserialize;
-use surrealdb::types::SurrealValue;
 
 pub const START_PATH: &str = "/auth/google/start";
 pub const CALLBACK_PATH: &str = "/auth/google/callback";
@@ -113,18 +112,15 @@ async fn begin(state: &AppState, next: Option<&str>) -> Result<String, GoogleErr
         .add_scope(Scope::new("profile".into()))
         .set_pkce_challenge(challenge)
         .url();
-    state
-        .db
-        .execute(
-            "CREATE type::record('oidc_login', $state) SET pkce_verifier = $verifier,
-                nonce = $nonce, next = $next, expires_at = $expires",
-            vars![
-                ("state", csrf.secret().clone()),
-                ("verifier", verifier.secret().clone()),
-                ("nonce", nonce.secret().clone()),
-                ("next", safe_next(next)),
-                ("expires", Utc::now() + Duration::minutes(10))
-            ],
+    OidcRepo(&state.db)
+        .begin(
+            csrf.secret(),
+            PendingLogin {
+                pkce_verifier: verifier.secret().clone(),
+                nonce: nonce.secret().clone(),
+                next: safe_next(next),
+            },
+            Utc::now() + Duration::minutes(10),
         )
         .await?;
     Ok(url.to_string())
@@ -134,14 +130,6 @@ async fn begin(state: &AppState, next: Option<&str>) -> Result<String, GoogleErr
 pub struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
-}
-
-#[derive(SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct PendingLogin {
-    pkce_verifier: String,
-    nonce: String,
-    next: String,
 }
 
 /// Google sends the browser back here with a code; we sign the user in.
@@ -168,17 +156,10 @@ async fn finish(state: &AppState, query: CallbackQuery) -> Result<(String, Strin
         return Err(GoogleError::State);
     };
     // Single use: the pending login is deleted as it is read.
-    let mut response = state
-        .db
-        .execute(
-            "DELETE type::record('oidc_login', $state) WHERE expires_at > time::now() RETURN BEFORE",
-            vars![("state", csrf)],
-        )
-        .await?;
-    let pending: Vec<PendingLogin> = response
-        .take(0)
-        .map_err(|e| GoogleError::Db(DbError::Query(e.to_string())))?;
-    let pending = pending.into_iter().next().ok_or(GoogleError::State)?;
+    let pending = OidcRepo(&state.db)
+        .take(&csrf)
+        .await?
+        .ok_or(GoogleError::State)?;
 
     let (client, http) = client(state).await?;
     let tokens = client

@@ -1,6 +1,7 @@
 //! Who is calling: read inside server functions and server renders. Every server function
 //! that needs a user checks it here itself; a page guard is only a convenience.
 use super::session::{self, CurrentUser};
+use crate::domain::Role;
 use crate::error::AppError;
 use crate::server::state::AppState;
 use leptos::prelude::use_context;
@@ -62,4 +63,9 @@ pub async fn require_admin(state: &AppState) -> Result<CurrentUser, AppError> {
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// An organizer manages their own events; an admin manages all.
+pub fn may_manage(user: &CurrentUser, organizer_id: &str) -> bool {
+    user.role == Role::Admin || (user.role.can_organize() && user.id == organizer_id)
 }

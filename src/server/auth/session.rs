@@ -37,6 +37,16 @@ pub async fn start(db: &Db, settings: &Settings, user_id: &str) -> Result<String
     Ok(token)
 }
 
+/// Ends one session (sign-out).
+pub async fn end(db: &Db, session_key: &str) -> Result<(), DbError> {
+    SessionRepo(db).delete(session_key).await
+}
+
+/// Ends every session of a user (sign out everywhere).
+pub async fn end_all(db: &Db, user_id: &str) -> Result<(), DbError> {
+    SessionRepo(db).delete_all_for_user(user_id, None).await
+}
+
 /// The user of a live session; refreshes its idle timer at most once a minute.
 pub async fn resolve(
     db: &Db,

@@ -1,4 +1,5 @@
 use super::{Db, DbError};
+use crate::domain::EventStatus;
 use crate::vars;
 use chrono::{DateTime, Utc};
 use surrealdb::types::SurrealValue;
@@ -37,7 +38,7 @@ pub struct EventRecord {
     pub image_url: Option<String>,
     pub thumb_url: Option<String>,
     pub currency: String,
-    pub status: String,
+    pub status: EventStatus,
     pub first_published_at: Option<DateTime<Utc>>,
     pub organizer_name: String,
 }
@@ -143,9 +144,7 @@ impl EventRepo<'_> {
         start: i64,
         limit: i64,
     ) -> Result<Vec<EventListRecord>, DbError> {
-        let mut response = self
-            .0
-            .execute(
+        self.0.rows(
                 "SELECT slug, title, starts_at, time_zone, venue, address, online_url, thumb_url,
                     currency,
                     math::min((SELECT VALUE price_minor FROM ticket_type WHERE event = $parent.id)) AS price_from,
@@ -162,9 +161,7 @@ impl EventRepo<'_> {
                     ("start", start),
                     ("limit", limit + 1)
                 ],
-            )
-            .await?;
-        response.take(0).map_err(DbError::from_surreal)
+            ).await
     }
 
     async fn find_where(
@@ -206,7 +203,7 @@ impl EventRepo<'_> {
     pub async fn create(
         &self,
         organizer: &str,
-        status: &str,
+        status: EventStatus,
         event: EventWrite,
     ) -> Result<String, DbError> {
         let id = super::new_id();
@@ -230,7 +227,7 @@ impl EventRepo<'_> {
                 vars![
                     ("id", id.clone()),
                     ("organizer", organizer.to_owned()),
-                    ("status", status.to_owned()),
+                    ("status", status),
                     ("e", event)
                 ],
             )
@@ -278,7 +275,12 @@ impl EventRepo<'_> {
     }
 
     /// Moves an event from `from` to `to`; false when it was not in `from` any more.
-    pub async fn change_status(&self, id: &str, from: &str, to: &str) -> Result<bool, DbError> {
+    pub async fn change_status(
+        &self,
+        id: &str,
+        from: EventStatus,
+        to: EventStatus,
+    ) -> Result<bool, DbError> {
         let mut response = self
             .0
             .execute(
@@ -286,15 +288,23 @@ impl EventRepo<'_> {
                     first_published_at = IF $to = 'published' AND first_published_at = NONE
                         { time::now() } ELSE { first_published_at }
                  WHERE status = $from RETURN VALUE record::id(id)",
-                vars![
-                    ("id", id.to_owned()),
-                    ("from", from.to_owned()),
-                    ("to", to.to_owned())
-                ],
+                vars![("id", id.to_owned()), ("from", from), ("to", to)],
             )
             .await?;
         let changed: Vec<String> = response.take(0).map_err(DbError::from_surreal)?;
         Ok(!changed.is_empty())
+    }
+
+    /// The seats of a ticket type still on sale (0 when it is gone).
+    pub async fn available(&self, ticket_type_id: &str) -> Result<i64, DbError> {
+        let available: Option<i64> = self
+            .0
+            .first(
+                "SELECT VALUE available FROM type::record('ticket_type', $id)",
+                vars![("id", ticket_type_id.to_owned())],
+            )
+            .await?;
+        Ok(available.unwrap_or(0))
     }
 
     /// Deletes a draft with nothing sold or held, and its ticket types; false otherwise.

@@ -1,10 +1,16 @@
 //! The database: one `Surreal<Any>` chosen by URL, the schema, and the one helper every
 //! statement goes through. `*Record` types never leave this folder.
+pub mod check;
+pub mod dashboard;
 pub mod events;
+pub mod oidc;
 pub mod orders;
+pub mod outbox;
 pub mod resets;
 mod sessions;
+mod status;
 mod users;
+pub mod webhooks;
 
 pub use events::{EventRepo, EventWrite, TicketTypeWrite};
 pub use sessions::SessionRepo;
@@ -15,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use surrealdb::engine::any::Any;
 use surrealdb::opt::auth::Root;
-use surrealdb::types::{QueryError, Variables};
+use surrealdb::types::{QueryError, SurrealValue, Variables};
 use surrealdb::{IndexedResults, Surreal};
 
 #[derive(Debug, thiserror::Error)]
@@ -190,6 +196,25 @@ impl Db {
             }
             return Err(DbError::from_surreal(error));
         }
+    }
+
+    /// Runs a query of one statement and returns its rows.
+    pub async fn rows<T: SurrealValue>(
+        &self,
+        sql: &str,
+        vars: Variables,
+    ) -> Result<Vec<T>, DbError> {
+        let mut response = self.execute(sql, vars).await?;
+        response.take(0).map_err(DbError::from_surreal)
+    }
+
+    /// Runs a query of one statement and returns its first row, if any.
+    pub async fn first<T: SurrealValue>(
+        &self,
+        sql: &str,
+        vars: Variables,
+    ) -> Result<Option<T>, DbError> {
+        Ok(self.rows(sql, vars).await?.into_iter().next())
     }
 
     pub async fn is_ready(&self) -> bool {

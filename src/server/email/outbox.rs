@@ -5,39 +5,18 @@
 //! uses to deliver once.
 use super::templates::{self, TicketEmail, TicketLine};
 use super::{Email, SendError};
-use crate::domain::DevEmail;
+use crate::domain::{DevEmail, TicketStatus};
 use crate::error::AppError;
 use crate::server::db::orders::OrderRepo;
+use crate::server::db::outbox::{Delivery, OutboxRepo, OutboxRow};
 use crate::server::db::{DbError, EventRepo};
-use crate::server::services::catalog::{format_when, money, place};
+use crate::server::format::{format_when, money, place};
 use crate::server::state::AppState;
-use crate::vars;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
-use surrealdb::types::SurrealValue;
 
 const MAX_ATTEMPTS: i64 = 8;
 const LEASE_SECS: i64 = 120;
-
-#[derive(Debug, Clone, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct OutboxRow {
-    id: String,
-    kind: String,
-    key: String,
-    recipient: String,
-    purchase: Option<String>,
-    attempts: i64,
-    status: String,
-    subject: Option<String>,
-    text_body: Option<String>,
-    last_error: Option<String>,
-    created_at: DateTime<Utc>,
-}
-
-const ROW_FIELDS: &str = "record::id(id) AS id, kind, key, recipient,
-    IF purchase { record::id(purchase) } ELSE { NONE } AS purchase, attempts, status, subject,
-    text_body, last_error, created_at";
 
 /// Retry delay after `attempts` failures: 10 s doubling to at most an hour, with ±25% jitter
 /// so many failed rows do not retry in lockstep.
@@ -49,20 +28,13 @@ fn backoff(attempts: i64) -> Duration {
 
 /// Sends every row that is due; returns how many were sent.
 pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> Result<usize, DbError> {
-    let mut response = state
-        .db
-        .execute(
-            "SELECT VALUE record::id(id) FROM outbox
-             WHERE (status = 'pending' AND next_attempt_at <= $now)
-                OR (status = 'sending' AND lease_until < $now)
-             ORDER BY next_attempt_at ASC LIMIT 50",
-            vars![("now", now)],
-        )
-        .await?;
-    let due: Vec<String> = response.take(0).map_err(DbError::from_surreal)?;
+    let outbox = OutboxRepo(&state.db);
     let mut sent = 0;
-    for id in due {
-        if let Some(row) = claim(state, &id, now).await? {
+    for id in outbox.due(now, 50).await? {
+        if let Some(row) = outbox
+            .claim(&id, now, Duration::seconds(LEASE_SECS))
+            .await?
+        {
             if deliver(state, row, now).await? {
                 sent += 1;
             }
@@ -71,68 +43,22 @@ pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> Result<usize, DbE
     Ok(sent)
 }
 
-/// Takes the row for this worker; `None` when another worker has it.
-async fn claim(
-    state: &AppState,
-    id: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<OutboxRow>, DbError> {
-    let sql = format!(
-        "UPDATE type::record('outbox', $id)
-            SET status = 'sending', lease_until = $lease, lease_owner = $owner, attempts += 1
-         WHERE (status = 'pending' AND next_attempt_at <= $now)
-            OR (status = 'sending' AND lease_until < $now);
-         SELECT {ROW_FIELDS} FROM type::record('outbox', $id) WHERE lease_owner = $owner;"
-    );
-    let mut response = state
-        .db
-        .execute(
-            &sql,
-            vars![
-                ("id", id.to_owned()),
-                ("now", now),
-                ("lease", now + Duration::seconds(LEASE_SECS)),
-                ("owner", uuid::Uuid::new_v4().simple().to_string())
-            ],
-        )
-        .await?;
-    let mut rows: Vec<OutboxRow> = response.take(1).map_err(DbError::from_surreal)?;
-    Ok(rows.pop())
-}
-
 async fn deliver(state: &AppState, row: OutboxRow, now: DateTime<Utc>) -> Result<bool, DbError> {
     let outcome = match build(state, &row).await {
         Ok(email) => state.mailer.send(&email, &row.key).await,
         Err(e) => Err(SendError::Permanent(format!("cannot build the email: {e}"))),
     };
-    let (sql, error) = match &outcome {
-        Ok(()) => (
-            "UPDATE type::record('outbox', $id) SET status = 'sent', sent_at = time::now(),
-                lease_until = NONE, last_error = NONE",
-            None,
-        ),
-        Err(SendError::Retryable(reason)) if row.attempts < MAX_ATTEMPTS => (
-            "UPDATE type::record('outbox', $id) SET status = 'pending', lease_until = NONE,
-                next_attempt_at = $next, last_error = $error",
-            Some(reason.clone()),
-        ),
-        Err(SendError::Retryable(reason) | SendError::Permanent(reason)) => (
-            "UPDATE type::record('outbox', $id) SET status = 'failed', lease_until = NONE,
-                last_error = $error",
-            Some(reason.clone()),
-        ),
+    let delivery = match &outcome {
+        Ok(()) => Delivery::Sent,
+        Err(SendError::Retryable(reason)) if row.attempts < MAX_ATTEMPTS => Delivery::Retry {
+            next: now + backoff(row.attempts),
+            error: reason.clone(),
+        },
+        Err(SendError::Retryable(reason) | SendError::Permanent(reason)) => Delivery::Failed {
+            error: reason.clone(),
+        },
     };
-    state
-        .db
-        .execute(
-            sql,
-            vars![
-                ("id", row.id.clone()),
-                ("next", now + backoff(row.attempts)),
-                ("error", error.clone())
-            ],
-        )
-        .await?;
+    OutboxRepo(&state.db).finish(&row.id, delivery).await?;
     match &outcome {
         Ok(()) => tracing::info!(outbox = %row.id, key = %row.key, "email sent"),
         Err(e) => {
@@ -226,7 +152,7 @@ async fn ticket_email(state: &AppState, order_id: &str, to: &str) -> Result<Emai
         total: amount(order.total_minor)?,
         tickets: tickets
             .into_iter()
-            .filter(|t| t.status != "void")
+            .filter(|t| t.status != TicketStatus::Void)
             .map(|t| TicketLine {
                 reference: t.reference,
                 type_name: t.type_name,
@@ -237,115 +163,19 @@ async fn ticket_email(state: &AppState, order_id: &str, to: &str) -> Result<Emai
     }))
 }
 
-/// Runs `run_once` at the configured interval, for as long as the server runs.
-pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let period =
-            std::time::Duration::from_secs(state.settings.outbox_interval_secs.max(1) as u64);
-        let mut ticker = tokio::time::interval(period);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticker.tick().await;
-            if let Err(e) = run_once(&state, Utc::now()).await {
-                tracing::error!(error = %e, "outbox round failed");
-            }
-        }
-    })
-}
-
 /// Queues a plain-text email (the dev mailbox's password reset links).
 pub async fn enqueue_text(state: &AppState, key: &str, email: &Email) -> Result<(), DbError> {
-    state
-        .db
-        .execute(
-            "CREATE outbox SET kind = 'text', key = $key, recipient = $to, subject = $subject,
-                text_body = $text, status = 'pending', attempts = 0,
-                next_attempt_at = time::now(), created_at = time::now()",
-            vars![
-                ("key", key.to_owned()),
-                ("to", email.to.clone()),
-                ("subject", email.subject.clone()),
-                ("text", email.text.clone())
-            ],
-        )
-        .await?;
-    Ok(())
-}
-
-/// Queues the ticket email of a paid order again, at most once per ten minutes.
-pub async fn enqueue_resend(
-    state: &AppState,
-    order_id: &str,
-    to: &str,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let window = now.timestamp() / 600;
-    let outcome = state
-        .db
-        .execute(
-            "CREATE outbox SET kind = 'tickets', purchase = type::record('purchase', $order),
-                key = $key, recipient = $to, status = 'pending', attempts = 0,
-                next_attempt_at = time::now(), created_at = time::now()",
-            vars![
-                ("order", order_id.to_owned()),
-                (
-                    "key",
-                    format!("order-confirmation/{order_id}/resend/{window}")
-                ),
-                ("to", to.to_owned())
-            ],
-        )
-        .await;
-    match outcome {
-        Ok(_) => Ok(()),
-        Err(DbError::Duplicate(_)) => Err(AppError::Validation(
-            "The tickets were sent again a moment ago. Please check your inbox (and spam folder) and try later.".into(),
-        )),
-        Err(e) => Err(AppError::internal(e)),
-    }
-}
-
-/// The latest email state of an order's ticket email, for the organizer.
-pub async fn order_email_status(
-    state: &AppState,
-    order_id: &str,
-) -> Result<Option<String>, DbError> {
-    let mut response = state
-        .db
-        .execute(
-            "SELECT VALUE IF status = 'failed' { string::concat('failed: ', last_error) } ELSE { status }
-             FROM outbox WHERE purchase = type::record('purchase', $order)
-             ORDER BY created_at DESC LIMIT 1",
-            vars![("order", order_id.to_owned())],
-        )
-        .await?;
-    let rows: Vec<String> = response.take(0).map_err(DbError::from_surreal)?;
-    Ok(rows.into_iter().next())
-}
-
-/// How many emails wait to be sent (pending, including those backing off after a failure).
-pub async fn backlog(db: &crate::server::db::Db) -> Result<u64, DbError> {
-    let mut response = db
-        .execute(
-            "RETURN array::len((SELECT VALUE id FROM outbox WHERE status IN ['pending', 'sending']))",
-            vars![],
-        )
-        .await?;
-    let n: Option<i64> = response.take(0).map_err(DbError::from_surreal)?;
-    Ok(n.unwrap_or(0).max(0) as u64)
+    OutboxRepo(&state.db)
+        .enqueue_text(key, &email.to, &email.subject, &email.text)
+        .await
 }
 
 /// The newest emails, as the dev mailbox lists them.
 pub async fn dev_mailbox(state: &AppState) -> Result<Vec<DevEmail>, AppError> {
-    let sql = format!("SELECT {ROW_FIELDS} FROM outbox ORDER BY created_at DESC LIMIT 30");
-    let mut response = state
-        .db
-        .execute(&sql, vars![])
+    let rows = OutboxRepo(&state.db)
+        .latest(30)
         .await
         .map_err(AppError::internal)?;
-    let rows: Vec<OutboxRow> = response
-        .take(0)
-        .map_err(|e| AppError::internal(DbError::from_surreal(e)))?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let Ok(email) = build(state, &row).await else {
@@ -365,10 +195,7 @@ pub async fn dev_mailbox(state: &AppState) -> Result<Vec<DevEmail>, AppError> {
 
 /// One email's HTML as a mail client would show it, inline images as data URIs.
 pub async fn dev_email_html(state: &AppState, id: &str) -> Result<Option<String>, DbError> {
-    let sql = format!("SELECT {ROW_FIELDS} FROM type::record('outbox', $id)");
-    let mut response = state.db.execute(&sql, vars![("id", id.to_owned())]).await?;
-    let rows: Vec<OutboxRow> = response.take(0).map_err(DbError::from_surreal)?;
-    let Some(row) = rows.into_iter().next() else {
+    let Some(row) = OutboxRepo(&state.db).find(id).await? else {
         return Ok(None);
     };
     let Ok(email) = build(state, &row).await else {
@@ -381,4 +208,9 @@ pub async fn dev_email_html(state: &AppState, id: &str) -> Result<Option<String>
             &format!("data:image/png;base64,{data}"),
         )
     })))
+}
+
+/// How many emails wait to be sent, for `/metrics`.
+pub async fn backlog(db: &crate::server::db::Db) -> Result<u64, DbError> {
+    OutboxRepo(db).backlog().await
 }

@@ -1,41 +1,13 @@
 //! Reading the public catalogue: upcoming events and event pages.
-use crate::domain::{
-    Currency, EventDetail, EventListPage, EventStatus, EventSummary, Money, Role, TicketTypeView,
-};
+use crate::domain::{EventDetail, EventListPage, EventStatus, EventSummary, TicketTypeView};
 use crate::error::AppError;
+use crate::server::auth::guard::may_manage;
 use crate::server::auth::session::CurrentUser;
 use crate::server::db::events::{EventRecord, TicketTypeRecord};
-use crate::server::db::{Db, DbError, EventRepo};
+use crate::server::db::{Db, EventRepo};
+use crate::server::format::{format_when, iso_in_zone, money, place};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
-use std::collections::HashMap;
-use std::time::Instant;
-
-/// "Sat 14 Mar 2027, 19:00 CET" in the event's zone; UTC when the stored zone is unknown.
-pub fn format_when(at: DateTime<Utc>, time_zone: &str) -> String {
-    match time_zone.parse::<Tz>() {
-        Ok(tz) => at
-            .with_timezone(&tz)
-            .format("%a %-d %b %Y, %H:%M %Z")
-            .to_string(),
-        Err(_) => at.format("%a %-d %b %Y, %H:%M UTC").to_string(),
-    }
-}
-
-pub fn money(minor: i64, currency: &str) -> Result<Money, AppError> {
-    let currency = Currency::parse(currency).map_err(AppError::internal)?;
-    Ok(Money::new(minor, currency))
-}
-
-/// "Venue, address", or "Online" for an event with only a link.
-pub fn place(venue: &str, address: &str, online: Option<&str>) -> String {
-    match (venue.is_empty(), online) {
-        (true, Some(_)) => "Online".to_owned(),
-        _ if address.is_empty() => venue.to_owned(),
-        _ => format!("{venue}, {address}"),
-    }
-}
 
 pub const PAGE_SIZE: i64 = 12;
 
@@ -83,14 +55,6 @@ pub async fn upcoming_events(
         page,
         has_next,
     })
-}
-
-/// RFC 3339 with the event zone's offset, as schema.org wants it.
-fn iso_in_zone(at: DateTime<Utc>, time_zone: &str) -> String {
-    match time_zone.parse::<Tz>() {
-        Ok(tz) => at.with_timezone(&tz).to_rfc3339(),
-        Err(_) => at.to_rfc3339(),
-    }
 }
 
 fn ticket_view(
@@ -141,8 +105,7 @@ pub async fn event_detail(
         .await
         .map_err(AppError::internal)?
         .ok_or_else(|| AppError::NotFound("event".into()))?;
-    let status = EventStatus::parse(&event.status)
-        .ok_or_else(|| AppError::internal(format!("unknown event status {}", event.status)))?;
+    let status = event.status;
     let can_manage = viewer.is_some_and(|user| may_manage(user, &event.organizer));
     if status == EventStatus::Draft && !can_manage {
         return Err(AppError::NotFound("event".into()));
@@ -178,85 +141,4 @@ pub async fn event_detail(
         status,
         ticket_types,
     })
-}
-
-type EventRows = (EventRecord, Vec<TicketTypeRecord>);
-
-/// Event pages read by slug during the last second. A popular page is then one database
-/// read per second, not one per view; availability shown may lag a sale on another
-/// instance by that second (checkout re-checks it). Writes through this instance call
-/// [`EventCache::clear`], so an organizer and a buyer see their own change at once.
-#[derive(Default)]
-pub struct EventCache {
-    entries: std::sync::Mutex<CacheEntries>,
-}
-
-/// A generation that every clear moves on, and the rows with when they were read.
-#[derive(Default)]
-struct CacheEntries(u64, HashMap<String, (Instant, EventRows)>);
-
-impl EventCache {
-    const TTL: std::time::Duration = std::time::Duration::from_secs(1);
-    const MAX_ENTRIES: usize = 10_000;
-
-    async fn find_by_slug(&self, db: &Db, slug: &str) -> Result<Option<EventRows>, DbError> {
-        let generation = {
-            let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((at, rows)) = entries.1.get(slug) {
-                if at.elapsed() < Self::TTL {
-                    return Ok(Some(rows.clone()));
-                }
-            }
-            entries.0
-        };
-        let found = EventRepo(db).find_by_slug(slug).await?;
-        if let Some(rows) = &found {
-            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            // A write cleared the cache while we read: what we read may predate it.
-            if entries.0 == generation {
-                if entries.1.len() >= Self::MAX_ENTRIES {
-                    entries.1.clear();
-                }
-                entries
-                    .1
-                    .insert(slug.to_owned(), (Instant::now(), rows.clone()));
-            }
-        }
-        Ok(found)
-    }
-
-    /// After any change to an event or its ticket ledger.
-    pub fn clear(&self) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.0 += 1;
-        entries.1.clear();
-    }
-}
-
-/// An organizer manages their own events; an admin manages all.
-pub fn may_manage(user: &CurrentUser, organizer_id: &str) -> bool {
-    user.role == Role::Admin || (user.role.can_organize() && user.id == organizer_id)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn formats_in_the_event_zone() {
-        let at = Utc.with_ymd_and_hms(2027, 3, 13, 18, 0, 0).unwrap();
-        assert_eq!(
-            format_when(at, "Europe/Berlin"),
-            "Sat 13 Mar 2027, 19:00 CET"
-        );
-        assert_eq!(format_when(at, "Not/AZone"), "Sat 13 Mar 2027, 18:00 UTC");
-    }
-
-    #[test]
-    fn place_prefers_venue_and_address() {
-        assert_eq!(place("Hall A", "Main St 1", None), "Hall A, Main St 1");
-        assert_eq!(place("", "", Some("https://meet")), "Online");
-        assert_eq!(place("Hall A", "", None), "Hall A");
-    }
 }

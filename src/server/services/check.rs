@@ -1,51 +1,9 @@
 //! `tickex check`: reads the database and reports every broken invariant of the purchase
 //! path. It trusts nothing the order code keeps: each rule is recomputed from the rows.
+use crate::server::db::check::{CheckRepo, CheckRows};
 use crate::server::db::{Db, DbError};
-use crate::vars;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
-use surrealdb::types::SurrealValue;
-
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct LedgerRow {
-    id: String,
-    name: String,
-    capacity: i64,
-    available: i64,
-    held: i64,
-    sold: i64,
-}
-
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct CountRow {
-    key: String,
-    n: i64,
-}
-
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct PendingLine {
-    ticket_type: String,
-    quantity: i64,
-}
-
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct PaidOrderRow {
-    reference: String,
-    seats: i64,
-    tickets: i64,
-    emails: i64,
-}
-
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct LapsedRow {
-    reference: String,
-    hold_expires_at: DateTime<Utc>,
-}
 
 /// Every violation found, as one line each; empty when the database is consistent.
 /// `sweep_period` is how long a lapsed hold may wait for the sweeper.
@@ -54,30 +12,14 @@ pub async fn check(
     now: DateTime<Utc>,
     sweep_period: Duration,
 ) -> Result<Vec<String>, DbError> {
-    let mut response = db
-        .execute(
-            "SELECT record::id(id) AS id, name, capacity, available, held, sold FROM ticket_type;
-             SELECT record::id(ticket_type) AS key, count() AS n FROM ticket
-                WHERE status IN ['valid', 'checked_in'] GROUP BY key;
-             SELECT record::id(ticket_type) AS ticket_type, quantity
-                FROM array::flatten((SELECT VALUE lines FROM purchase WHERE status = 'pending'));
-             SELECT reference, math::sum(lines.quantity) AS seats,
-                array::len((SELECT VALUE id FROM ticket
-                    WHERE purchase = $parent.id AND status != 'void')) AS tickets,
-                array::len((SELECT VALUE id FROM outbox WHERE purchase = $parent.id)) AS emails
-             FROM purchase WHERE status = 'paid';
-             SELECT code AS key, count() AS n FROM ticket GROUP BY key;
-             SELECT reference, hold_expires_at FROM purchase
-                WHERE status = 'pending' AND hold_expires_at < $cutoff;",
-            vars![("cutoff", now - sweep_period)],
-        )
-        .await?;
-    let ledgers: Vec<LedgerRow> = response.take(0).map_err(DbError::from_surreal)?;
-    let issued: Vec<CountRow> = response.take(1).map_err(DbError::from_surreal)?;
-    let pending: Vec<PendingLine> = response.take(2).map_err(DbError::from_surreal)?;
-    let paid: Vec<PaidOrderRow> = response.take(3).map_err(DbError::from_surreal)?;
-    let codes: Vec<CountRow> = response.take(4).map_err(DbError::from_surreal)?;
-    let lapsed: Vec<LapsedRow> = response.take(5).map_err(DbError::from_surreal)?;
+    let CheckRows {
+        ledgers,
+        issued,
+        pending,
+        paid,
+        codes,
+        lapsed,
+    } = CheckRepo(db).read(now - sweep_period).await?;
 
     let issued: HashMap<String, i64> = issued.into_iter().map(|c| (c.key, c.n)).collect();
     let mut held: HashMap<String, i64> = HashMap::new();

@@ -1,7 +1,7 @@
 //! Demo data so a newcomer sees a living site: an organizer, a customer and a few upcoming
 //! events. Runs only on an empty database and only in demo mode; the unique email index
 //! makes a concurrent second run a no-op.
-use crate::domain::slugify;
+use crate::domain::{slugify, EventStatus};
 use crate::server::auth::password::hash_password;
 use crate::server::db::{Db, DbError, EventRepo, NewUser, UserRepo};
 use crate::server::db::{EventWrite, TicketTypeWrite};
@@ -179,7 +179,9 @@ pub async fn seed(db: &Db, images: &dyn ImageStore, now: DateTime<Utc>) -> Resul
                 })
                 .collect(),
         };
-        EventRepo(db).create(&organizer, "published", write).await?;
+        EventRepo(db)
+            .create(&organizer, EventStatus::Published, write)
+            .await?;
     }
     tracing::info!(
         organizer = ORGANIZER_EMAIL,

@@ -1,9 +1,9 @@
 //! Organizers' side of events: create, edit, change status, delete. Every function checks
 //! that the caller may manage the event, validates everything, and writes atomically.
-use super::catalog::may_manage;
 use crate::domain::event_form::{validate, EventForm, Mode, TicketForm, ValidEvent};
 use crate::domain::{slugify, EventAction, EventEditorData, EventStatus};
 use crate::error::{AppError, FieldError};
+use crate::server::auth::guard::may_manage;
 use crate::server::auth::session::CurrentUser;
 use crate::server::db::events::{
     EventRecord, TicketTypeRecord, CAPACITY_BELOW_SOLD, CURRENCY_LOCKED, TICKET_TYPE_IN_USE,
@@ -155,7 +155,11 @@ pub async fn create_event(
         .as_ref()
         .map(|s| (Some(s.cover_url.clone()), Some(s.thumb_url.clone())))
         .unwrap_or_default();
-    let status = if publish { "published" } else { "draft" };
+    let status = if publish {
+        EventStatus::Published
+    } else {
+        EventStatus::Draft
+    };
     let repo = EventRepo(&state.db);
     let created = with_free_slug(&event.title, |slug| {
         let write = write_of(&event, slug.clone(), urls.clone());
@@ -168,7 +172,7 @@ pub async fn create_event(
     .await;
     match created {
         Ok((id, slug)) => {
-            tracing::info!(event = %id, %slug, status, by = %user.id, "event created");
+            tracing::info!(event = %id, %slug, status = status.as_str(), by = %user.id, "event created");
             Ok(slug)
         }
         Err(e) => {
@@ -201,11 +205,6 @@ async fn load_managed(
     Ok(found)
 }
 
-fn status_of(event: &EventRecord) -> Result<EventStatus, AppError> {
-    EventStatus::parse(&event.status)
-        .ok_or_else(|| AppError::internal(format!("unknown event status {}", event.status)))
-}
-
 fn local_input(at: DateTime<Utc>, time_zone: &str) -> String {
     let format = "%Y-%m-%dT%H:%M";
     match time_zone.parse::<Tz>() {
@@ -221,7 +220,7 @@ pub async fn editor_data(
     id: &str,
 ) -> Result<EventEditorData, AppError> {
     let (event, tickets) = load_managed(state, user, id).await?;
-    let currency = super::catalog::money(0, &event.currency)?.currency();
+    let currency = crate::server::format::money(0, &event.currency)?.currency();
     let tz = event.time_zone.clone();
     let optional_time =
         |at: Option<DateTime<Utc>>| at.map(|at| local_input(at, &tz)).unwrap_or_default();
@@ -251,7 +250,7 @@ pub async fn editor_data(
             .collect(),
     };
     Ok(EventEditorData {
-        status: status_of(&event)?,
+        status: event.status,
         taken: tickets
             .iter()
             .map(|t| u32::try_from(t.held + t.sold).unwrap_or(0))
@@ -272,7 +271,7 @@ pub async fn update_event(
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
     let (before, tickets) = load_managed(state, user, id).await?;
-    if status_of(&before)? == EventStatus::Cancelled {
+    if before.status == EventStatus::Cancelled {
         return Err(AppError::Validation(
             "This event is cancelled; it cannot be edited.".into(),
         ));
@@ -367,11 +366,11 @@ pub async fn change_status(
     action: EventAction,
 ) -> Result<EventStatus, AppError> {
     let (event, tickets) = load_managed(state, user, id).await?;
-    let from = status_of(&event)?;
+    let from = event.status;
     let taken = tickets.iter().any(|t| t.held + t.sold > 0);
     let to = action.target(from, taken).map_err(AppError::Validation)?;
     let changed = EventRepo(&state.db)
-        .change_status(id, from.as_str(), to.as_str())
+        .change_status(id, from, to)
         .await
         .map_err(AppError::internal)?;
     if !changed {

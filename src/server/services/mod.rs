@@ -6,4 +6,3 @@ pub mod dashboard;
 pub mod demo;
 pub mod events;
 pub mod orders;
-pub mod organizer_orders;

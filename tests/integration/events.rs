@@ -1,7 +1,5 @@
 //! Issue 5: creating, editing and reading events, and what image uploads may contain.
-mod common;
-
-use common::{
+use crate::common::{
     app_error, event_fields, jpeg_bytes, multipart, png_bytes, register, spawn_app, spawn_with,
     test_settings, unique_email, TestApp, Visitor,
 };
@@ -572,110 +570,10 @@ async fn a_jpeg_is_stored_re_encoded_without_its_metadata() {
 
 mod cloudinary {
     use super::*;
-    use axum::extract::{Multipart, Path, State};
-    use axum::routing::post;
-    use axum::{Json, Router};
-    use sha1::{Digest, Sha1};
-    use std::sync::{Arc, Mutex};
-
-    const SECRET: &str = "double-secret";
-
-    #[derive(Default)]
-    struct Double {
-        uploads: Vec<(String, usize)>,
-        destroyed: Vec<String>,
-        fail_thumbnails: bool,
-    }
-
-    type Shared = Arc<Mutex<Double>>;
-
-    fn signature(params: &[(String, String)]) -> String {
-        let mut signed: Vec<_> = params
-            .iter()
-            .filter(|(k, _)| !["file", "api_key", "signature"].contains(&k.as_str()))
-            .cloned()
-            .collect();
-        signed.sort();
-        let joined = signed
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("&");
-        Sha1::digest(format!("{joined}{SECRET}").as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    }
-
-    async fn upload(
-        State(double): State<Shared>,
-        Path(cloud): Path<String>,
-        mut form: Multipart,
-    ) -> (axum::http::StatusCode, Json<serde_json::Value>) {
-        let mut params = Vec::new();
-        let mut file_len = 0;
-        while let Some(field) = form.next_field().await.unwrap() {
-            let name = field.name().unwrap().to_owned();
-            if name == "file" {
-                file_len = field.bytes().await.unwrap().len();
-            } else {
-                params.push((name, field.text().await.unwrap()));
-            }
-        }
-        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        assert_eq!(cloud, "demo-cloud");
-        assert_eq!(get("api_key").as_deref(), Some("key123"));
-        assert_eq!(
-            get("signature"),
-            Some(signature(&params)),
-            "signed per Cloudinary's rules"
-        );
-        let public_id = get("public_id").unwrap();
-        let mut double = double.lock().unwrap();
-        if double.fail_thumbnails && public_id.ends_with("-thumb") {
-            return (
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                Json(serde_json::json!({})),
-            );
-        }
-        double.uploads.push((public_id.clone(), file_len));
-        let url =
-            format!("https://res.cloudinary.com/demo-cloud/image/upload/v1/tickex/{public_id}.jpg");
-        (
-            axum::http::StatusCode::OK,
-            Json(
-                serde_json::json!({ "secure_url": url, "public_id": format!("tickex/{public_id}") }),
-            ),
-        )
-    }
-
-    async fn destroy(
-        State(double): State<Shared>,
-        axum::Form(params): axum::Form<Vec<(String, String)>>,
-    ) -> Json<serde_json::Value> {
-        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        assert_eq!(get("signature"), Some(signature(&params)));
-        double
-            .lock()
-            .unwrap()
-            .destroyed
-            .push(get("public_id").unwrap());
-        Json(serde_json::json!({ "result": "ok" }))
-    }
-
-    async fn spawn_double(double: Shared) -> String {
-        let router = Router::new()
-            .route("/v1_1/{cloud}/image/upload", post(upload))
-            .route("/v1_1/{cloud}/image/destroy", post(destroy))
-            .with_state(double);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        format!("http://{addr}")
-    }
+    use crate::common::cloudinary::{Shared, SECRET};
 
     async fn app_with(double: Shared) -> TestApp {
-        let base = spawn_double(double).await;
+        let base = crate::common::cloudinary::spawn(double).await;
         let mut settings = test_settings();
         settings.cloudinary = Some(tickex::server::config::CloudinarySettings {
             api_key: "key123".into(),

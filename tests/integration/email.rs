@@ -1,12 +1,10 @@
 //! Issue 7: ticket emails through Resend (a local double), the outbox, password reset.
-mod common;
-
-use common::{
+use crate::common::resend::Double;
+use crate::common::{
     app_error, buyers, event_with, query, register, spawn_with, test_settings, unique_email,
     TestApp,
 };
 use futures::future::join_all;
-use std::sync::{Arc, Mutex};
 use tickex::api::auth::{LogIn, RequestPasswordReset, ResetPassword};
 use tickex::domain::CheckoutLine;
 use tickex::error::AppError;
@@ -14,58 +12,10 @@ use tickex::server::config::{ResendSettings, Settings};
 use tickex::server::email::outbox;
 use tickex::server::services::{accounts, orders};
 
-/// One request the double received: idempotency key, bearer token, JSON body.
-type Received = (Option<String>, Option<String>, serde_json::Value);
-
-#[derive(Default)]
-struct ResendDouble {
-    received: Vec<Received>,
-    /// Statuses to answer with, in order; 200 once they run out.
-    script: Vec<u16>,
-}
-
-type Double = Arc<Mutex<ResendDouble>>;
-
-async fn spawn_double(double: Double) -> String {
-    use axum::http::{HeaderMap, StatusCode};
-    use axum::routing::post;
-    use axum::{extract::State, Json, Router};
-    async fn emails(
-        State(double): State<Double>,
-        headers: HeaderMap,
-        Json(body): Json<serde_json::Value>,
-    ) -> (StatusCode, Json<serde_json::Value>) {
-        let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_owned());
-        let mut d = double.lock().unwrap();
-        d.received
-            .push((header("idempotency-key"), header("authorization"), body));
-        let status = if d.script.is_empty() {
-            200
-        } else {
-            d.script.remove(0)
-        };
-        let reply = match status {
-            200 => serde_json::json!({ "id": format!("email_{}", d.received.len()) }),
-            422 => {
-                serde_json::json!({ "name": "validation_error", "message": "Invalid `to` field." })
-            }
-            _ => serde_json::json!({ "name": "internal_server_error", "message": "try again" }),
-        };
-        (StatusCode::from_u16(status).unwrap(), Json(reply))
-    }
-    let router = Router::new()
-        .route("/emails", post(emails))
-        .with_state(double);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{addr}")
-}
-
 async fn resend_settings(double: Double, mut settings: Settings) -> Settings {
     settings.resend = Some(ResendSettings {
         api_key: "re_test_key".into(),
-        api_base: spawn_double(double).await,
+        api_base: crate::common::resend::spawn(double).await,
     });
     settings
 }
@@ -209,14 +159,14 @@ async fn a_refusal_marks_the_email_failed_for_the_organizer_to_see() {
     let rows = outbox_rows(&app, &order).await;
     assert_eq!(rows[0][0], "failed");
     assert!(rows[0][1].contains("Invalid `to` field"), "{rows:?}");
-    let admin = common::admin();
+    let admin = crate::common::admin();
     let event: Vec<String> = query(
         &app,
         "SELECT VALUE record::id(event) FROM type::record('purchase', $id)",
         &[("id", &order)],
     )
     .await;
-    let rows = tickex::server::services::organizer_orders::event_orders(
+    let rows = tickex::server::services::orders::event_orders(
         state,
         &admin,
         &event[0],

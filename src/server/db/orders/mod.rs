@@ -2,7 +2,7 @@
 //! guarded update (`WHERE available >= $q`...), so no ticket type is ever oversold and
 //! `available + held + sold == capacity` holds after every commit.
 use super::{Db, DbError};
-use crate::domain::OrderSearch;
+use crate::domain::{OrderStatus, TicketStatus};
 use crate::vars;
 use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
@@ -46,7 +46,7 @@ pub struct OrderRecord {
     pub lines: Vec<OrderLine>,
     pub total_minor: i64,
     pub currency: String,
-    pub status: String,
+    pub status: OrderStatus,
     pub payment_ref: Option<String>,
     pub checkout_session_id: Option<String>,
     pub hold_expires_at: DateTime<Utc>,
@@ -66,7 +66,7 @@ pub struct NewTicket {
 /// Everything `fulfil` writes besides the order's own lines.
 pub struct Fulfilment<'a> {
     /// `pending`, or `expired`/`cancelled` for a late payment.
-    pub from: &'a str,
+    pub from: OrderStatus,
     pub payment_ref: Option<String>,
     pub tickets: Vec<NewTicket>,
     pub holder: &'a str,
@@ -84,45 +84,7 @@ pub struct TicketRecord {
     pub holder_name: String,
     pub code: String,
     pub reference: String,
-    pub status: String,
-}
-
-#[derive(Debug, Clone, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-pub struct OrganizerOrderRecord {
-    pub id: String,
-    pub reference: String,
-    pub buyer_name: String,
-    pub buyer_email: String,
-    pub status: String,
-    pub tickets: i64,
-    pub total_minor: i64,
-    pub currency: String,
-    pub late_payment_refunded: bool,
-    pub created_at: DateTime<Utc>,
-    pub email_status: Option<String>,
-}
-
-#[derive(Debug, Clone, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-pub struct AttendeeRecord {
-    pub reference: String,
-    pub holder_name: String,
-    pub buyer_email: String,
-    pub type_name: String,
-    pub status: String,
-    pub order_id: String,
-    pub order_reference: String,
-}
-
-#[derive(Debug, Clone, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-pub struct LogRecord {
-    pub from_status: Option<String>,
-    pub to_status: String,
-    pub actor: String,
-    pub note: Option<String>,
-    pub at: DateTime<Utc>,
+    pub status: TicketStatus,
 }
 
 #[derive(Debug, Clone, SurrealValue)]
@@ -151,6 +113,10 @@ const COUNT_SALE_BODY: &str = "
 /// Appends to the order's status log; expects `$purchase`, `$from`, `$to`, `$actor`, `$note`.
 const LOG: &str = "CREATE purchase_log SET purchase = $purchase, from_status = $from,
     to_status = $to, actor = $actor, note = $note, at = time::now();";
+
+mod search;
+
+pub use search::{AttendeeRecord, LogRecord, OrganizerOrderRecord};
 
 pub struct OrderRepo<'a>(pub &'a Db);
 
@@ -196,19 +162,14 @@ impl OrderRepo<'_> {
 
     pub async fn find(&self, id: &str) -> Result<Option<OrderRecord>, DbError> {
         let sql = format!("SELECT {ORDER_FIELDS} FROM type::record('purchase', $id)");
-        let mut response = self.0.execute(&sql, vars![("id", id.to_owned())]).await?;
-        let mut rows: Vec<OrderRecord> = response.take(0).map_err(DbError::from_surreal)?;
-        Ok(rows.pop())
+        self.0.first(&sql, vars![("id", id.to_owned())]).await
     }
 
     pub async fn find_by_payment(&self, payment_ref: &str) -> Result<Option<OrderRecord>, DbError> {
         let sql = format!("SELECT {ORDER_FIELDS} FROM purchase WHERE payment_ref = $ref LIMIT 1");
-        let mut response = self
-            .0
-            .execute(&sql, vars![("ref", payment_ref.to_owned())])
-            .await?;
-        let mut rows: Vec<OrderRecord> = response.take(0).map_err(DbError::from_surreal)?;
-        Ok(rows.pop())
+        self.0
+            .first(&sql, vars![("ref", payment_ref.to_owned())])
+            .await
     }
 
     pub async fn set_session(&self, id: &str, session_id: &str) -> Result<(), DbError> {
@@ -278,8 +239,8 @@ impl OrderRepo<'_> {
                 &sql,
                 vars![
                     ("id", id.to_owned()),
-                    ("from", from.to_owned()),
-                    ("to", "paid".to_owned()),
+                    ("from", from),
+                    ("to", OrderStatus::Paid),
                     ("payment_ref", payment_ref),
                     ("tickets", tickets),
                     ("holder", holder.to_owned()),
@@ -297,7 +258,7 @@ impl OrderRepo<'_> {
     pub async fn release(
         &self,
         id: &str,
-        to: &str,
+        to: OrderStatus,
         actor: &str,
         note: &str,
     ) -> Result<bool, DbError> {
@@ -322,8 +283,8 @@ impl OrderRepo<'_> {
                 &sql,
                 vars![
                     ("id", id.to_owned()),
-                    ("from", Some("pending".to_owned())),
-                    ("to", to.to_owned()),
+                    ("from", Some(OrderStatus::Pending)),
+                    ("to", to),
                     ("actor", actor.to_owned()),
                     ("note", Some(note.to_owned()))
                 ],
@@ -339,7 +300,7 @@ impl OrderRepo<'_> {
     pub async fn mark_refunded(
         &self,
         id: &str,
-        from: &str,
+        from: OrderStatus,
         actor: &str,
         note: &str,
     ) -> Result<bool, DbError> {
@@ -372,14 +333,26 @@ impl OrderRepo<'_> {
                 &sql,
                 vars![
                     ("id", id.to_owned()),
-                    ("from", from.to_owned()),
-                    ("to", "refunded".to_owned()),
+                    ("from", from),
+                    ("to", OrderStatus::Refunded),
                     ("actor", actor.to_owned()),
                     ("note", Some(note.to_owned()))
                 ],
             )
             .await;
         changed(outcome)
+    }
+
+    /// Remembers the payment of an order refunded late, so a retried delivery can still
+    /// send the refund if the first attempt fails.
+    pub async fn set_payment_ref(&self, id: &str, payment_ref: &str) -> Result<(), DbError> {
+        self.0
+            .execute(
+                "UPDATE type::record('purchase', $id) SET payment_ref = $payment",
+                vars![("id", id.to_owned()), ("payment", payment_ref.to_owned())],
+            )
+            .await?;
+        Ok(())
     }
 
     /// Claims the refund a late payment is owed; only one caller gets `true`.
@@ -413,16 +386,14 @@ impl OrderRepo<'_> {
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<LapsedOrder>, DbError> {
-        let mut response = self
-            .0
-            .execute(
+        self.0
+            .rows(
                 "SELECT record::id(id) AS id, checkout_session_id, hold_expires_at FROM purchase
                  WHERE status = 'pending' AND hold_expires_at < $now
                  ORDER BY hold_expires_at ASC LIMIT $limit",
                 vars![("now", now), ("limit", limit)],
             )
-            .await?;
-        response.take(0).map_err(DbError::from_surreal)
+            .await
     }
 
     pub async fn tickets_of_order(&self, id: &str) -> Result<Vec<TicketRecord>, DbError> {
@@ -446,106 +417,18 @@ impl OrderRepo<'_> {
                 event.starts_at AS starts_at, created_at
              FROM ticket WHERE {condition} ORDER BY starts_at ASC, created_at ASC, reference ASC"
         );
-        let mut response = self
-            .0
-            .execute(&sql, vars![("value", value.to_owned())])
-            .await?;
-        response.take(0).map_err(DbError::from_surreal)
+        self.0.rows(&sql, vars![("value", value.to_owned())]).await
     }
 
     /// Paid orders of an event, to refund when it is cancelled.
     pub async fn paid_of_event(&self, event_id: &str) -> Result<Vec<String>, DbError> {
-        let mut response = self
-            .0
-            .execute(
+        self.0
+            .rows(
                 "SELECT VALUE record::id(id) FROM purchase
                  WHERE event = type::record('event', $event) AND status = 'paid'",
                 vars![("event", event_id.to_owned())],
             )
-            .await?;
-        response.take(0).map_err(DbError::from_surreal)
-    }
-
-    /// An event's orders matching a search, newest first, with their ticket email's state.
-    pub async fn search_event(
-        &self,
-        event_id: &str,
-        search: &OrderSearch,
-        limit: usize,
-    ) -> Result<Vec<OrganizerOrderRecord>, DbError> {
-        let status = if search.status().is_some() {
-            "AND status = $status"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "SELECT record::id(id) AS id, reference, buyer.name AS buyer_name,
-                buyer.email AS buyer_email, status, math::sum(lines.quantity) AS tickets,
-                total_minor, currency, late_payment_refunded, created_at,
-                (SELECT VALUE IF status = 'failed' {{ string::concat('failed: ', last_error) }}
-                    ELSE {{ status }} FROM outbox WHERE purchase = $parent.id
-                    ORDER BY created_at DESC LIMIT 1)[0] AS email_status
-             FROM purchase WHERE event = type::record('event', $event) {status}
-                AND ($text = '' OR string::contains(string::lowercase(reference), $text)
-                    OR string::contains(string::lowercase(buyer.email), $text)
-                    OR string::contains(string::lowercase(buyer.name), $text))
-             ORDER BY created_at DESC LIMIT $limit"
-        );
-        let mut response = self
-            .0
-            .execute(
-                &sql,
-                vars![
-                    ("event", event_id.to_owned()),
-                    ("status", search.status().map(|s| s.as_str().to_owned())),
-                    ("text", search.text().to_owned()),
-                    ("limit", limit as i64)
-                ],
-            )
-            .await?;
-        response.take(0).map_err(DbError::from_surreal)
-    }
-
-    /// An event's tickets matching a search (ticket or order reference, name, email).
-    pub async fn search_attendees(
-        &self,
-        event_id: &str,
-        search: &OrderSearch,
-        limit: usize,
-    ) -> Result<Vec<AttendeeRecord>, DbError> {
-        let mut response = self
-            .0
-            .execute(
-                "SELECT reference, holder_name, purchase.buyer.email AS buyer_email,
-                    ticket_type.name AS type_name, status, record::id(purchase) AS order_id,
-                    purchase.reference AS order_reference, created_at
-                 FROM ticket WHERE event = type::record('event', $event)
-                    AND ($text = '' OR string::contains(string::lowercase(reference), $text)
-                        OR string::contains(string::lowercase(holder_name), $text)
-                        OR string::contains(string::lowercase(purchase.buyer.email), $text)
-                        OR string::contains(string::lowercase(purchase.reference), $text))
-                 ORDER BY created_at DESC, reference ASC LIMIT $limit",
-                vars![
-                    ("event", event_id.to_owned()),
-                    ("text", search.text().to_owned()),
-                    ("limit", limit as i64)
-                ],
-            )
-            .await?;
-        response.take(0).map_err(DbError::from_surreal)
-    }
-
-    /// An order's status log, oldest first.
-    pub async fn log_of(&self, order_id: &str) -> Result<Vec<LogRecord>, DbError> {
-        let mut response = self
-            .0
-            .execute(
-                "SELECT from_status, to_status, actor, note, at FROM purchase_log
-                 WHERE purchase = type::record('purchase', $id) ORDER BY at ASC",
-                vars![("id", order_id.to_owned())],
-            )
-            .await?;
-        response.take(0).map_err(DbError::from_surreal)
+            .await
     }
 }
 
@@ -555,28 +438,5 @@ fn changed(outcome: Result<surrealdb::IndexedResults, DbError>) -> Result<bool, 
         Ok(_) => Ok(true),
         Err(DbError::Rejected(code)) if code == WRONG_STATUS => Ok(false),
         Err(e) => Err(e),
-    }
-}
-
-impl Db {
-    pub async fn webhook_seen(&self, event_id: &str) -> Result<bool, DbError> {
-        let mut response = self
-            .execute(
-                "SELECT VALUE true FROM type::record('webhook_event', $id)",
-                vars![("id", event_id.to_owned())],
-            )
-            .await?;
-        let seen: Vec<bool> = response.take(0).map_err(DbError::from_surreal)?;
-        Ok(!seen.is_empty())
-    }
-
-    /// Records a processed Stripe event; recording it twice is fine.
-    pub async fn record_webhook(&self, event_id: &str, kind: &str) -> Result<(), DbError> {
-        self.execute(
-            "UPSERT type::record('webhook_event', $id) SET kind = $kind, processed_at = time::now()",
-            vars![("id", event_id.to_owned()), ("kind", kind.to_owned())],
-        )
-        .await?;
-        Ok(())
     }
 }

@@ -5,6 +5,11 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod secrets;
+pub use secrets::{
+    CloudinarySettings, DbCredentials, GoogleSettings, ResendSettings, StripeSettings,
+};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{setting}: {message}")]
@@ -19,126 +24,6 @@ impl ConfigError {
             setting: setting.to_owned(),
             message: message.into(),
         }
-    }
-}
-
-/// Credentials for a SurrealDB server; only from the environment.
-#[derive(Clone)]
-pub struct DbCredentials {
-    pub username: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for DbCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DbCredentials")
-            .field("username", &self.username)
-            .field("password", &"[redacted]")
-            .finish()
-    }
-}
-
-/// Google's client credentials and issuer; present only when configured.
-#[derive(Clone)]
-pub struct GoogleSettings {
-    pub client_id: String,
-    pub client_secret: String,
-    pub issuer_url: String,
-}
-
-impl std::fmt::Debug for GoogleSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GoogleSettings")
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"[redacted]")
-            .field("issuer_url", &self.issuer_url)
-            .finish()
-    }
-}
-
-/// Cloudinary credentials from `TICKEX_CLOUDINARY_URL` (`cloudinary://key:secret@cloud`).
-#[derive(Clone)]
-pub struct CloudinarySettings {
-    pub api_key: String,
-    pub api_secret: String,
-    pub cloud_name: String,
-    /// `https://api.cloudinary.com`, or a local double in tests.
-    pub api_base: String,
-}
-
-impl std::fmt::Debug for CloudinarySettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CloudinarySettings")
-            .field("api_key", &self.api_key)
-            .field("api_secret", &"[redacted]")
-            .field("cloud_name", &self.cloud_name)
-            .field("api_base", &self.api_base)
-            .finish()
-    }
-}
-
-impl CloudinarySettings {
-    fn parse(url: &str, api_base: String) -> Result<Self, ConfigError> {
-        let invalid = || {
-            ConfigError::invalid(
-                "TICKEX_CLOUDINARY_URL",
-                "expected cloudinary://api_key:api_secret@cloud_name",
-            )
-        };
-        let rest = url
-            .trim()
-            .strip_prefix("cloudinary://")
-            .ok_or_else(invalid)?;
-        let (credentials, cloud_name) = rest.rsplit_once('@').ok_or_else(invalid)?;
-        let (api_key, api_secret) = credentials.split_once(':').ok_or_else(invalid)?;
-        let parts_ok = [api_key, api_secret, cloud_name]
-            .iter()
-            .all(|p| !p.is_empty() && !p.contains(['/', '?', '#', ' ']));
-        if !parts_ok {
-            return Err(invalid());
-        }
-        Ok(CloudinarySettings {
-            api_key: api_key.to_owned(),
-            api_secret: api_secret.to_owned(),
-            cloud_name: cloud_name.to_owned(),
-            api_base,
-        })
-    }
-}
-
-/// Stripe keys; without them the demo gateway takes payments.
-#[derive(Clone)]
-pub struct StripeSettings {
-    pub secret_key: String,
-    pub webhook_secret: String,
-    /// `https://api.stripe.com`, or a local double in tests.
-    pub api_base: String,
-}
-
-impl std::fmt::Debug for StripeSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StripeSettings")
-            .field("secret_key", &"[redacted]")
-            .field("webhook_secret", &"[redacted]")
-            .field("api_base", &self.api_base)
-            .finish()
-    }
-}
-
-/// Resend's API key; without it emails go to the dev mailbox.
-#[derive(Clone)]
-pub struct ResendSettings {
-    pub api_key: String,
-    /// `https://api.resend.com`, or a local double in tests.
-    pub api_base: String,
-}
-
-impl std::fmt::Debug for ResendSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResendSettings")
-            .field("api_key", &"[redacted]")
-            .field("api_base", &self.api_base)
-            .finish()
     }
 }
 
@@ -521,93 +406,4 @@ fn parse_bool(raw: &Raw) -> Result<bool, ConfigError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    fn load(toml: &str, pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("Leptos.toml");
-        std::fs::write(&path, toml).unwrap();
-        Settings::from_sources(&path, &env(pairs))
-    }
-
-    #[test]
-    fn defaults_without_file_or_env() {
-        let s = Settings::from_sources(Path::new("/nonexistent/Leptos.toml"), &[]).unwrap();
-        assert_eq!(s.listen_addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(s.database_url, "surrealkv://data/tickex.db");
-        assert_eq!(s.public_base_url, "http://127.0.0.1:3000");
-        assert!(s.demo);
-        assert!(s.db_credentials.is_none());
-    }
-
-    #[test]
-    fn environment_overrides_file() {
-        let s = load(
-            "[tickex]\nlisten_addr = \"0.0.0.0:8080\"\ndemo = true\n",
-            &[("TICKEX_DEMO", "false"), ("TICKEX_DATA_DIR", "/srv/tickex")],
-        )
-        .unwrap();
-        assert_eq!(s.listen_addr.port(), 8080);
-        assert!(!s.demo);
-        assert_eq!(s.database_url, "surrealkv:///srv/tickex/tickex.db");
-    }
-
-    #[test]
-    fn bad_values_name_the_setting() {
-        let err = load("", &[("TICKEX_LISTEN_ADDR", "localhost")]).unwrap_err();
-        assert!(err.to_string().starts_with("TICKEX_LISTEN_ADDR:"), "{err}");
-        let err = load("", &[("TICKEX_DATABASE_URL", "postgres://x")]).unwrap_err();
-        assert!(err.to_string().starts_with("TICKEX_DATABASE_URL:"), "{err}");
-        let err = load("", &[("TICKEX_DEMO", "maybe")]).unwrap_err();
-        assert!(err.to_string().starts_with("TICKEX_DEMO:"), "{err}");
-        let err = load("[tickex]\nlisten_adr = \"x\"\n", &[]).unwrap_err();
-        assert!(err.to_string().contains("listen_adr"), "{err}");
-    }
-
-    #[test]
-    fn credentials_come_in_pairs_and_are_never_printed() {
-        let err = load("", &[("TICKEX_DB_USER", "root")]).unwrap_err();
-        assert!(err.to_string().starts_with("TICKEX_DB_PASSWORD"));
-        let s = load(
-            "",
-            &[
-                ("TICKEX_DB_USER", "root"),
-                ("TICKEX_DB_PASSWORD", "hunter2"),
-            ],
-        )
-        .unwrap();
-        assert!(!format!("{s:?}").contains("hunter2"));
-    }
-
-    #[test]
-    fn cloudinary_url_is_parsed_and_its_secret_hidden() {
-        let s = load(
-            "",
-            &[(
-                "TICKEX_CLOUDINARY_URL",
-                "cloudinary://123:s3cr3t@demo-cloud",
-            )],
-        )
-        .unwrap();
-        let c = s.cloudinary.as_ref().unwrap();
-        assert_eq!(
-            (c.api_key.as_str(), c.cloud_name.as_str()),
-            ("123", "demo-cloud")
-        );
-        assert_eq!(c.api_base, "https://api.cloudinary.com");
-        assert!(!format!("{s:?}").contains("s3cr3t"));
-        let err = load("", &[("TICKEX_CLOUDINARY_URL", "https://x")]).unwrap_err();
-        assert!(
-            err.to_string().starts_with("TICKEX_CLOUDINARY_URL:"),
-            "{err}"
-        );
-    }
-}
+mod tests;

@@ -1,7 +1,5 @@
 //! Issue 8: the organizer dashboard's numbers, who sees what, and the CSV exports.
-mod common;
-
-use common::{admin, buyers, event_with, query, register, spawn_app, unique_email, TestApp};
+use crate::common::{admin, buyers, event_with, query, register, spawn_app, unique_email, TestApp};
 use tickex::api::dashboard::GetDashboard;
 use tickex::domain::dashboard::DashboardData;
 use tickex::domain::CheckoutLine;
@@ -256,7 +254,7 @@ async fn organizers_search_filter_and_manage_their_event_orders() {
     let pending = hold(&app, &people[1], &event, &types[0], 3).await;
 
     async fn list(
-        visitor: &mut common::Visitor<'_>,
+        visitor: &mut crate::common::Visitor<'_>,
         event: &str,
         text: &str,
         status: &str,
@@ -303,7 +301,7 @@ async fn organizers_search_filter_and_manage_their_event_orders() {
         .call::<ListEventOrders>(&[("event_id", &event), ("query", ""), ("status", "shipped")])
         .await;
     assert_eq!(response.status(), 422);
-    assert!(common::app_error(response)
+    assert!(crate::common::app_error(response)
         .await
         .to_string()
         .contains("shipped"));

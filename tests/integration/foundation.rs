@@ -1,6 +1,4 @@
-mod common;
-
-use common::{spawn_app, spawn_demo_app, spawn_with, test_settings};
+use crate::common::{spawn_app, spawn_demo_app, spawn_with, test_settings};
 use tickex::server::http::{prepare_state, StartError};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,7 +173,7 @@ async fn restart_on_surrealkv_keeps_data_and_reapplies_schema() {
             Err(error) => panic!("restart failed: {error}"),
         }
     }
-    let second = common::serve(state.expect("database lock never released")).await;
+    let second = crate::common::serve(state.expect("database lock never released")).await;
     let after = second.get("/").await.text().await.unwrap();
     assert_eq!(
         after.matches("event-card\"").count(),

@@ -1,8 +1,6 @@
 //! Issue 9: `tickex check` finds every broken purchase invariant, and nothing on a healthy
 //! database.
-mod common;
-
-use common::{admin, buyers, event_with, query, spawn_app, TestApp};
+use crate::common::{admin, buyers, event_with, query, spawn_app, TestApp};
 use tickex::domain::CheckoutLine;
 use tickex::server::services::{check, orders};
 
@@ -137,11 +135,11 @@ async fn metrics_need_their_token_and_count_the_purchase_path() {
     );
     off.stop().await;
 
-    let mut settings = common::test_settings();
+    let mut settings = crate::common::test_settings();
     settings.metrics_token = Some(tickex::server::metrics::MetricsToken::new(
         "scrape-me".into(),
     ));
-    let app = common::spawn_with(settings).await;
+    let app = crate::common::spawn_with(settings).await;
     let scrape = |token: &'static str| {
         app.client
             .get(format!("{}/metrics", app.base))

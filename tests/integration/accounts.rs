@@ -1,6 +1,4 @@
-mod common;
-
-use common::{app_error, register, spawn_app, spawn_with, test_settings, unique_email};
+use crate::common::{app_error, register, spawn_app, spawn_with, test_settings, unique_email};
 use tickex::api::admin::{SearchUsers, SetUserRole};
 use tickex::api::auth::{
     BecomeOrganizer, ChangePassword, LogIn, LogOut, RegisterUser, SignOutEverywhere,

@@ -1,14 +1,12 @@
 //! Issue 6: holding, paying, fulfilling and releasing, under concurrency and against a
 //! local Stripe double that the real async-stripe client talks to.
-mod common;
-
-use common::{
+use crate::common::stripe::Double;
+use crate::common::{
     app_error, buyers, event_with, query, register, spawn_with, test_settings, unique_email,
     TestApp, Visitor,
 };
 use futures::future::join_all;
-use std::sync::{Arc, Mutex};
-use tickex::api::orders::{Checkout, RefundOrder};
+use tickex::api::orders::{Checkout, ConfirmPayment, RefundOrder};
 use tickex::domain::CheckoutLine;
 use tickex::error::AppError;
 use tickex::server::config::{Settings, StripeSettings};
@@ -219,118 +217,12 @@ async fn mixed_orders_over_two_ticket_types_are_all_or_nothing() {
 
 // ---- Stripe mode, against a local double --------------------------------------------------
 
-/// A created session: its id, the form async-stripe sent, and the idempotency key.
-type SentSession = (String, Vec<(String, String)>, Option<String>);
-
-#[derive(Default)]
-struct StripeDouble {
-    sessions: Vec<SentSession>,
-    paid: std::collections::HashSet<String>,
-    expired: Vec<String>,
-    refunds: Vec<(String, Option<String>)>,
-    fail_sessions: bool,
-}
-
-type Double = Arc<Mutex<StripeDouble>>;
-
-mod double {
-    use super::Double;
-    use axum::extract::{Path, State};
-    use axum::http::{HeaderMap, StatusCode};
-    use axum::routing::{get, post};
-    use axum::{Form, Json, Router};
-    use serde_json::json;
-
-    async fn create(
-        State(double): State<Double>,
-        headers: HeaderMap,
-        Form(form): Form<Vec<(String, String)>>,
-    ) -> (StatusCode, Json<serde_json::Value>) {
-        let mut d = double.lock().unwrap();
-        if d.fail_sessions {
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Json(json!({"error": {"type": "api_error", "message": "boom"}})),
-            );
-        }
-        let id = format!("cs_test_{}", d.sessions.len() + 1);
-        let key = headers
-            .get("idempotency-key")
-            .map(|v| v.to_str().unwrap().to_owned());
-        d.sessions.push((id.clone(), form, key));
-        let host = headers["host"].to_str().unwrap().to_owned();
-        (
-            StatusCode::OK,
-            Json(json!({
-                "id": id, "object": "checkout.session", "payment_status": "unpaid",
-                "url": format!("http://{host}/c/pay/{id}")
-            })),
-        )
-    }
-
-    async fn retrieve(
-        State(double): State<Double>,
-        Path(id): Path<String>,
-    ) -> Json<serde_json::Value> {
-        let paid = double.lock().unwrap().paid.contains(&id);
-        Json(json!({
-            "id": id, "object": "checkout.session",
-            "payment_status": if paid { "paid" } else { "unpaid" },
-            "payment_intent": if paid { Some(format!("pi_{id}")) } else { None },
-        }))
-    }
-
-    async fn expire(
-        State(double): State<Double>,
-        Path(id): Path<String>,
-    ) -> Json<serde_json::Value> {
-        double.lock().unwrap().expired.push(id.clone());
-        Json(json!({ "id": id, "object": "checkout.session", "payment_status": "unpaid" }))
-    }
-
-    async fn refund(
-        State(double): State<Double>,
-        headers: HeaderMap,
-        Form(form): Form<Vec<(String, String)>>,
-    ) -> Json<serde_json::Value> {
-        let intent = form
-            .iter()
-            .find(|(k, _)| k == "payment_intent")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
-        let key = headers
-            .get("idempotency-key")
-            .map(|v| v.to_str().unwrap().to_owned());
-        double.lock().unwrap().refunds.push((intent, key));
-        Json(json!({ "id": "re_test_1", "object": "refund" }))
-    }
-
-    /// Where the buyer lands when the app redirects to "Stripe".
-    async fn pay_page(Path(id): Path<String>) -> String {
-        format!("Stripe Checkout double: pay for {id}")
-    }
-
-    pub async fn spawn(double: Double) -> String {
-        let router = Router::new()
-            .route("/c/pay/{id}", get(pay_page))
-            .route("/v1/checkout/sessions", post(create))
-            .route("/v1/checkout/sessions/{id}", get(retrieve))
-            .route("/v1/checkout/sessions/{id}/expire", post(expire))
-            .route("/v1/refunds", post(refund))
-            .with_state(double);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        format!("http://{addr}")
-    }
-}
-
 async fn stripe_app(double: Double) -> TestApp {
     let mut settings = test_settings();
     settings.stripe = Some(StripeSettings {
         secret_key: "sk_test_double".into(),
         webhook_secret: WEBHOOK_SECRET.into(),
-        api_base: double::spawn(double).await,
+        api_base: crate::common::stripe::spawn(double).await,
     });
     spawn_with(settings).await
 }
@@ -466,6 +358,20 @@ async fn one_paid_order_from_five_concurrent_webhooks_and_the_success_page() {
         "idempotency key from the order id"
     );
 
+    // Reads never write: Stripe's return links only show the page and offer the action.
+    let left = buyer.get(&format!("/orders/{order}?cancelled=1")).await;
+    assert_eq!(left.status(), 200);
+    assert!(left.text().await.unwrap().contains("Cancel this order"));
+    let returned = buyer
+        .get(&format!("/orders/{order}?session_id={session}"))
+        .await;
+    assert!(returned
+        .text()
+        .await
+        .unwrap()
+        .contains("Check my payment now"));
+    assert_eq!(status_of(&app, &order).await, "pending");
+
     double.lock().unwrap().paid.insert(session.clone());
     let body = session_event(
         "checkout.session.completed",
@@ -474,11 +380,18 @@ async fn one_paid_order_from_five_concurrent_webhooks_and_the_success_page() {
         &session,
         "paid",
     );
+    // The buyer's return (its explicit confirm) races five deliveries of the webhook.
     let deliveries = (0..5).map(|_| deliver(&app, &body));
-    let success_path = format!("/orders/{order}?session_id={session}");
-    let success = buyer.get(&success_path);
-    let (statuses, page) = tokio::join!(join_all(deliveries), success);
+    let form = [("id", order.as_str()), ("session_id", session.as_str())];
+    let confirm = buyer.call::<ConfirmPayment>(&form);
+    let (statuses, confirmed) = tokio::join!(join_all(deliveries), confirm);
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert!(
+        confirmed.status().is_success() || confirmed.status().is_redirection(),
+        "{}",
+        confirmed.status()
+    );
+    let page = buyer.get(&format!("/orders/{order}")).await;
     assert_eq!(page.status(), 200);
     assert!(page
         .text()
@@ -514,7 +427,7 @@ async fn one_paid_order_from_five_concurrent_webhooks_and_the_success_page() {
     assert!(codes.iter().all(|c| c.len() >= 26));
 
     // Cancelling the event refunds its paid orders through Stripe and voids the tickets.
-    let admin = common::admin();
+    let admin = crate::common::admin();
     let cancelled = tickex::server::services::events::change_status(
         &app.server.state,
         &admin,

@@ -1,0 +1,166 @@
+//! The dashboard's reads: the counters that the order transactions keep (event revenue
+//! and paid orders, ticket type ledgers, sales per day), recent bookings, and the CSV
+//! exports. All through indexes; never by reading every order.
+use super::{Db, DbError};
+use crate::domain::{EventStatus, OrderStatus, TicketStatus};
+use crate::vars;
+use chrono::{DateTime, Utc};
+use surrealdb::types::SurrealValue;
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct EventCounters {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub time_zone: String,
+    pub status: EventStatus,
+    pub currency: String,
+    pub revenue_minor: Option<i64>,
+    pub paid_orders: Option<i64>,
+    pub ticket_types: Vec<LedgerRecord>,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct LedgerRecord {
+    pub name: String,
+    pub sold: i64,
+    pub held: i64,
+    pub available: i64,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct BookingRecord {
+    pub id: String,
+    pub reference: String,
+    pub buyer: String,
+    pub event_title: String,
+    pub tickets: i64,
+    pub total_minor: i64,
+    pub currency: String,
+    pub status: OrderStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct DayRecord {
+    pub day: String,
+    pub tickets: i64,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct OrderCsvRecord {
+    pub reference: String,
+    pub buyer_name: String,
+    pub buyer_email: String,
+    pub status: OrderStatus,
+    pub tickets: i64,
+    pub total_minor: i64,
+    pub currency: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct AttendeeCsvRecord {
+    pub reference: String,
+    pub holder_name: String,
+    pub buyer_email: String,
+    pub type_name: String,
+    pub status: TicketStatus,
+    pub order_reference: String,
+}
+
+/// What one dashboard shows, read in one round trip.
+pub struct DashboardRows {
+    pub events: Vec<EventCounters>,
+    pub bookings: Vec<BookingRecord>,
+    pub days: Vec<DayRecord>,
+}
+
+pub struct DashboardRepo<'a>(pub &'a Db);
+
+impl DashboardRepo<'_> {
+    /// One organizer's rows, or the whole platform's when `organizer` is `None`; sales
+    /// per day from `from` (`%Y-%m-%d`).
+    pub async fn load(
+        &self,
+        organizer: Option<&str>,
+        from: &str,
+    ) -> Result<DashboardRows, DbError> {
+        // One organizer's rows come through the organizer indexes; an `$organizer OR ...`
+        // condition would hide them from the planner (100 ms instead of 1 ms at 50,000 orders).
+        let mine = if organizer.is_some() {
+            "WHERE organizer = type::record('user', $organizer)"
+        } else {
+            ""
+        };
+        let mine_and = if organizer.is_some() {
+            "WHERE organizer = type::record('user', $organizer) AND"
+        } else {
+            "WHERE"
+        };
+        let sql = format!(
+            "SELECT record::id(id) AS id, slug, title, starts_at, ends_at, time_zone, status,
+                currency, revenue_minor, paid_orders, created_at,
+                (SELECT name, sold, held, available, position FROM ticket_type
+                    WHERE event = $parent.id ORDER BY position) AS ticket_types
+             FROM event {mine} ORDER BY starts_at ASC LIMIT 500;
+             SELECT record::id(id) AS id, reference, buyer.name AS buyer, event.title AS event_title,
+                math::sum(lines.quantity) AS tickets, total_minor, currency, status, created_at
+             FROM purchase {mine} ORDER BY created_at DESC LIMIT 10;
+             SELECT day, math::sum(tickets) AS tickets FROM sales_day {mine_and} day >= $from
+             GROUP BY day;"
+        );
+        let mut response = self
+            .0
+            .execute(
+                &sql,
+                vars![
+                    ("organizer", organizer.map(str::to_owned)),
+                    ("from", from.to_owned())
+                ],
+            )
+            .await?;
+        Ok(DashboardRows {
+            events: response.take(0).map_err(DbError::from_surreal)?,
+            bookings: response.take(1).map_err(DbError::from_surreal)?,
+            days: response.take(2).map_err(DbError::from_surreal)?,
+        })
+    }
+
+    pub async fn orders_for_export(&self, event_id: &str) -> Result<Vec<OrderCsvRecord>, DbError> {
+        self.0
+            .rows(
+                "SELECT reference, buyer.name AS buyer_name, buyer.email AS buyer_email,
+                    status, math::sum(lines.quantity) AS tickets, total_minor, currency,
+                    created_at
+                 FROM purchase WHERE event = type::record('event', $event)
+                 ORDER BY created_at ASC",
+                vars![("event", event_id.to_owned())],
+            )
+            .await
+    }
+
+    pub async fn attendees_for_export(
+        &self,
+        event_id: &str,
+    ) -> Result<Vec<AttendeeCsvRecord>, DbError> {
+        self.0
+            .rows(
+                "SELECT reference, holder_name, purchase.buyer.email AS buyer_email,
+                    ticket_type.name AS type_name, status,
+                    purchase.reference AS order_reference, created_at
+                 FROM ticket WHERE event = type::record('event', $event)
+                 ORDER BY created_at ASC",
+                vars![("event", event_id.to_owned())],
+            )
+            .await
+    }
+}

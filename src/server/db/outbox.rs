@@ -1,0 +1,205 @@
+//! `outbox`: emails written in the same transaction as what caused them (ticket emails by
+//! `OrderRepo::fulfil`), sent after commit by the mail worker. A worker claims a row with
+//! a guarded update and a lease, so two workers never send the same row.
+use super::{new_id, Db, DbError};
+use crate::vars;
+use chrono::{DateTime, Duration, Utc};
+use surrealdb::types::SurrealValue;
+
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct OutboxRow {
+    pub id: String,
+    pub kind: String,
+    pub key: String,
+    pub recipient: String,
+    pub purchase: Option<String>,
+    pub attempts: i64,
+    pub status: String,
+    pub subject: Option<String>,
+    pub text_body: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+const ROW_FIELDS: &str = "record::id(id) AS id, kind, key, recipient,
+    IF purchase { record::id(purchase) } ELSE { NONE } AS purchase, attempts, status, subject,
+    text_body, last_error, created_at";
+
+/// How a send attempt ended, as the row records it.
+pub enum Delivery {
+    Sent,
+    /// Try again at `next`.
+    Retry {
+        next: DateTime<Utc>,
+        error: String,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+pub struct OutboxRepo<'a>(pub &'a Db);
+
+impl OutboxRepo<'_> {
+    /// Ids of rows due now: pending ones whose time came, and ones whose lease lapsed.
+    pub async fn due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<String>, DbError> {
+        self.0
+            .rows(
+                "SELECT VALUE record::id(id) FROM outbox
+                 WHERE (status = 'pending' AND next_attempt_at <= $now)
+                    OR (status = 'sending' AND lease_until < $now)
+                 ORDER BY next_attempt_at ASC LIMIT $limit",
+                vars![("now", now), ("limit", limit)],
+            )
+            .await
+    }
+
+    /// Takes a due row for `lease` seconds; `None` when another worker has it.
+    pub async fn claim(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Option<OutboxRow>, DbError> {
+        let sql = format!(
+            "UPDATE type::record('outbox', $id)
+                SET status = 'sending', lease_until = $lease, lease_owner = $owner, attempts += 1
+             WHERE (status = 'pending' AND next_attempt_at <= $now)
+                OR (status = 'sending' AND lease_until < $now);
+             SELECT {ROW_FIELDS} FROM type::record('outbox', $id) WHERE lease_owner = $owner;"
+        );
+        let mut response = self
+            .0
+            .execute(
+                &sql,
+                vars![
+                    ("id", id.to_owned()),
+                    ("now", now),
+                    ("lease", now + lease),
+                    ("owner", new_id())
+                ],
+            )
+            .await?;
+        let mut rows: Vec<OutboxRow> = response.take(1).map_err(DbError::from_surreal)?;
+        Ok(rows.pop())
+    }
+
+    /// Records how a claimed row's send ended and gives up the lease.
+    pub async fn finish(&self, id: &str, delivery: Delivery) -> Result<(), DbError> {
+        let (sql, next, error) = match delivery {
+            Delivery::Sent => (
+                "UPDATE type::record('outbox', $id) SET status = 'sent', sent_at = time::now(),
+                    lease_until = NONE, last_error = NONE",
+                None,
+                None,
+            ),
+            Delivery::Retry { next, error } => (
+                "UPDATE type::record('outbox', $id) SET status = 'pending', lease_until = NONE,
+                    next_attempt_at = $next, last_error = $error",
+                Some(next),
+                Some(error),
+            ),
+            Delivery::Failed { error } => (
+                "UPDATE type::record('outbox', $id) SET status = 'failed', lease_until = NONE,
+                    last_error = $error",
+                None,
+                Some(error),
+            ),
+        };
+        self.0
+            .execute(
+                sql,
+                vars![("id", id.to_owned()), ("next", next), ("error", error)],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Queues a plain-text email.
+    pub async fn enqueue_text(
+        &self,
+        key: &str,
+        to: &str,
+        subject: &str,
+        text: &str,
+    ) -> Result<(), DbError> {
+        self.0
+            .execute(
+                "CREATE outbox SET kind = 'text', key = $key, recipient = $to, subject = $subject,
+                    text_body = $text, status = 'pending', attempts = 0,
+                    next_attempt_at = time::now(), created_at = time::now()",
+                vars![
+                    ("key", key.to_owned()),
+                    ("to", to.to_owned()),
+                    ("subject", subject.to_owned()),
+                    ("text", text.to_owned())
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Queues the ticket email of a paid order again. The key is unique per ten-minute
+    /// window, so a second request in the same window is `DbError::Duplicate`.
+    pub async fn enqueue_resend(
+        &self,
+        order_id: &str,
+        to: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        let window = now.timestamp() / 600;
+        self.0
+            .execute(
+                "CREATE outbox SET kind = 'tickets', purchase = type::record('purchase', $order),
+                    key = $key, recipient = $to, status = 'pending', attempts = 0,
+                    next_attempt_at = time::now(), created_at = time::now()",
+                vars![
+                    ("order", order_id.to_owned()),
+                    (
+                        "key",
+                        format!("order-confirmation/{order_id}/resend/{window}")
+                    ),
+                    ("to", to.to_owned())
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The latest state of an order's ticket email: `pending`, `sent`, `failed: <why>`.
+    pub async fn order_email_status(&self, order_id: &str) -> Result<Option<String>, DbError> {
+        self.0
+            .first(
+                "SELECT VALUE IF status = 'failed' { string::concat('failed: ', last_error) } ELSE { status }
+                 FROM outbox WHERE purchase = type::record('purchase', $order)
+                 ORDER BY created_at DESC LIMIT 1",
+                vars![("order", order_id.to_owned())],
+            )
+            .await
+    }
+
+    /// How many emails wait to be sent (pending, including those backing off).
+    pub async fn backlog(&self) -> Result<u64, DbError> {
+        let mut response = self
+            .0
+            .execute(
+                "RETURN array::len((SELECT VALUE id FROM outbox WHERE status IN ['pending', 'sending']))",
+                vars![],
+            )
+            .await?;
+        let n: Option<i64> = response.take(0).map_err(DbError::from_surreal)?;
+        Ok(n.unwrap_or(0).max(0) as u64)
+    }
+
+    /// The newest rows, newest first.
+    pub async fn latest(&self, limit: i64) -> Result<Vec<OutboxRow>, DbError> {
+        let sql = format!("SELECT {ROW_FIELDS} FROM outbox ORDER BY created_at DESC LIMIT $limit");
+        self.0.rows(&sql, vars![("limit", limit)]).await
+    }
+
+    pub async fn find(&self, id: &str) -> Result<Option<OutboxRow>, DbError> {
+        let sql = format!("SELECT {ROW_FIELDS} FROM type::record('outbox', $id)");
+        self.0.first(&sql, vars![("id", id.to_owned())]).await
+    }
+}

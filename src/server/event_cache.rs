@@ -1,0 +1,58 @@
+//! The event-page cache in front of [`EventRepo::find_by_slug`].
+use crate::server::db::events::{EventRecord, TicketTypeRecord};
+use crate::server::db::{Db, DbError, EventRepo};
+use std::collections::HashMap;
+use std::time::Instant;
+
+type EventRows = (EventRecord, Vec<TicketTypeRecord>);
+
+/// Event pages read by slug during the last second. A popular page is then one database
+/// read per second, not one per view; availability shown may lag a sale on another
+/// instance by that second (checkout re-checks it). Writes through this instance call
+/// [`EventCache::clear`], so an organizer and a buyer see their own change at once.
+#[derive(Default)]
+pub struct EventCache {
+    entries: std::sync::Mutex<CacheEntries>,
+}
+
+/// A generation that every clear moves on, and the rows with when they were read.
+#[derive(Default)]
+struct CacheEntries(u64, HashMap<String, (Instant, EventRows)>);
+
+impl EventCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(1);
+    const MAX_ENTRIES: usize = 10_000;
+
+    pub async fn find_by_slug(&self, db: &Db, slug: &str) -> Result<Option<EventRows>, DbError> {
+        let generation = {
+            let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((at, rows)) = entries.1.get(slug) {
+                if at.elapsed() < Self::TTL {
+                    return Ok(Some(rows.clone()));
+                }
+            }
+            entries.0
+        };
+        let found = EventRepo(db).find_by_slug(slug).await?;
+        if let Some(rows) = &found {
+            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            // A write cleared the cache while we read: what we read may predate it.
+            if entries.0 == generation {
+                if entries.1.len() >= Self::MAX_ENTRIES {
+                    entries.1.clear();
+                }
+                entries
+                    .1
+                    .insert(slug.to_owned(), (Instant::now(), rows.clone()));
+            }
+        }
+        Ok(found)
+    }
+
+    /// After any change to an event or its ticket ledger.
+    pub fn clear(&self) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.0 += 1;
+        entries.1.clear();
+    }
+}

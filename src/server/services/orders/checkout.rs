@@ -1,0 +1,201 @@
+//! Stage 1: hold the seats and start the payment.
+use super::payment::payment_succeeded;
+use super::refunds::{release, Release};
+use super::{actor_of, short_reference};
+use crate::domain::{urlencode, CheckoutLine, EventOffer, Selection, TicketOffer};
+use crate::error::AppError;
+use crate::server::auth::session::CurrentUser;
+use crate::server::db::events::TicketTypeRecord;
+use crate::server::db::orders::{NewOrder, OrderLine, OrderRepo, SOLD_OUT};
+use crate::server::db::{new_id, DbError, EventRepo};
+use crate::server::payments::SessionRequest;
+use crate::server::state::AppState;
+use chrono::{DateTime, Duration, Utc};
+use surrealdb::types::RecordId;
+
+/// Stripe refuses a session that lives less than 30 minutes; ours ends with the hold, or
+/// a little later when the hold is shorter (a payment in that gap is a late payment).
+fn session_expiry(hold_expires_at: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    hold_expires_at.max(now + Duration::minutes(31))
+}
+
+/// Validates the selection, holds the seats and starts the payment. Returns where the
+/// buyer goes next: the payment page, or the order page for a free order.
+pub async fn checkout(
+    state: &AppState,
+    buyer: &CurrentUser,
+    event_id: &str,
+    requested: &[CheckoutLine],
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let (event, ticket_types) = EventRepo(&state.db)
+        .find_by_id(event_id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| AppError::NotFound("event".into()))?;
+    let offers: Vec<TicketOffer> = ticket_types.iter().map(offer).collect();
+    let selection = Selection::parse(
+        requested,
+        EventOffer {
+            status: event.status,
+            ends_at: event.ends_at,
+        },
+        &offers,
+        now,
+    )?;
+    let lines: Vec<OrderLine> = selection
+        .lines()
+        .iter()
+        .map(|l| OrderLine {
+            ticket_type: RecordId::new("ticket_type", l.ticket_type_id.clone()),
+            name: l.name.clone(),
+            quantity: i64::from(l.quantity),
+            unit_price_minor: l.unit_price_minor,
+        })
+        .collect();
+    let total_minor = selection.total_minor();
+    let order_id = new_id();
+    let hold_expires_at = now + Duration::seconds(state.settings.hold_secs);
+    let order = NewOrder {
+        buyer: RecordId::new("user", buyer.id.clone()),
+        event: RecordId::new("event", event.id.clone()),
+        reference: short_reference("TX"),
+        lines: lines.clone(),
+        total_minor,
+        currency: event.currency.clone(),
+        hold_expires_at,
+    };
+    let actor = actor_of(buyer);
+    let held = {
+        // Correctness comes from the guarded transaction; queueing spares this instance's
+        // buyers of the same ticket types a storm of conflicts and retries.
+        let _turns = state.holds.turns(&selection.ticket_type_ids()).await;
+        OrderRepo(&state.db).hold(&order_id, order, &actor).await
+    };
+    match held {
+        Ok(()) => {
+            state.event_cache.clear();
+            state.metrics.checkout_created();
+        }
+        Err(DbError::Rejected(code)) if code.starts_with(SOLD_OUT) => {
+            state.metrics.sold_out_rejected();
+            return Err(sold_out_message(state, &code[SOLD_OUT.len()..], &ticket_types).await);
+        }
+        Err(DbError::Contention(attempts)) => {
+            tracing::warn!(attempts, "hold gave up after repeated conflicts");
+            return Err(AppError::Busy);
+        }
+        Err(e) => return Err(AppError::internal(e)),
+    }
+    tracing::info!(order = %order_id, event = %event.id, buyer = %buyer.id, total_minor, "seats held");
+
+    if total_minor == 0 {
+        payment_succeeded(state, &order_id, None, &actor)
+            .await
+            .map_err(AppError::internal)?;
+        return Ok(format!("/orders/{order_id}"));
+    }
+    let base = &state.settings.public_base_url;
+    let request = SessionRequest {
+        order_id: order_id.clone(),
+        buyer_email: buyer.email.clone(),
+        currency: event.currency.clone(),
+        lines: lines
+            .iter()
+            .map(|l| (l.name.clone(), l.unit_price_minor, l.quantity as u32))
+            .collect(),
+        expires_at: session_expiry(hold_expires_at, now),
+        success_url: format!("{base}/orders/{order_id}?session_id={{CHECKOUT_SESSION_ID}}"),
+        cancel_url: format!("{base}/orders/{order_id}?cancelled=1"),
+    };
+    match state.payments.create_session(&request).await {
+        Ok(session) => {
+            OrderRepo(&state.db)
+                .set_session(&order_id, &session.id)
+                .await
+                .map_err(AppError::internal)?;
+            Ok(session.url)
+        }
+        Err(e) => {
+            let reference = match AppError::internal(&e) {
+                AppError::Internal(reference) => reference,
+                other => other.to_string(),
+            };
+            release(state, &order_id, Release::ProviderFailed, "system")
+                .await
+                .map_err(AppError::internal)?;
+            Err(AppError::PaymentUnavailable(reference))
+        }
+    }
+}
+
+/// Where an anonymous buyer goes: the sign-in page, which brings them back to the event
+/// page with the same selection.
+pub async fn sign_in_first(
+    state: &AppState,
+    event_id: &str,
+    requested: &[CheckoutLine],
+) -> Result<String, AppError> {
+    let (event, _) = EventRepo(&state.db)
+        .find_by_id(event_id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| AppError::NotFound("event".into()))?;
+    let selection: Vec<String> = requested
+        .iter()
+        .filter(|l| l.quantity > 0)
+        .map(|l| format!("{}:{}", l.ticket_type_id, l.quantity))
+        .collect();
+    let back = format!("/events/{}?tickets={}", event.slug, selection.join(","));
+    Ok(format!("/login?next={}", urlencode(&back)))
+}
+
+fn offer(t: &TicketTypeRecord) -> TicketOffer<'_> {
+    TicketOffer {
+        id: &t.id,
+        name: &t.name,
+        price_minor: t.price_minor,
+        min_per_order: t.min_per_order,
+        max_per_order: t.max_per_order,
+        sale_starts_at: t.sale_starts_at,
+        sale_ends_at: t.sale_ends_at,
+    }
+}
+
+/// "Sorry, only 3 “Standard” tickets are left." after a guarded hold came up short.
+async fn sold_out_message(
+    state: &AppState,
+    ticket_type_id: &str,
+    ticket_types: &[TicketTypeRecord],
+) -> AppError {
+    let name = ticket_types
+        .iter()
+        .find(|t| t.id == ticket_type_id)
+        .map(|t| t.name.clone())
+        .unwrap_or_else(|| "A ticket type".into());
+    let left = EventRepo(&state.db)
+        .available(ticket_type_id)
+        .await
+        .unwrap_or(0);
+    AppError::Validation(match left {
+        0 => format!("Sorry, “{name}” is sold out."),
+        1 => format!("Sorry, only 1 “{name}” ticket is left."),
+        n => format!("Sorry, only {n} “{name}” tickets are left."),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stripe_sessions_live_at_least_31_minutes() {
+        let now = Utc::now();
+        assert_eq!(
+            session_expiry(now + Duration::minutes(10), now),
+            now + Duration::minutes(31)
+        );
+        let long = now + Duration::hours(2);
+        assert_eq!(session_expiry(long, now), long);
+    }
+}

@@ -1,0 +1,128 @@
+//! The purchase path (docs/ARCHITECTURE.md), one file per stage: `checkout` holds the seats
+//! and starts the payment, `payment` turns payment reports into fulfilment (or a refund
+//! when the seats are gone), `refunds` cancels and refunds, `sweeper` expires lapsed holds
+//! and `views` reads what buyers and organizers see. Every transition is guarded by the
+//! order's current status in the database, so each is safe to run concurrently and more
+//! than once: exactly one caller wins it.
+mod checkout;
+mod payment;
+mod refunds;
+mod sweeper;
+mod views;
+
+pub use checkout::{checkout, sign_in_first};
+pub use payment::{
+    confirm_payment, pay_demo_order, payment_succeeded, record_webhook, refunded_at_provider,
+    resend_tickets, webhook_seen, PaymentOutcome,
+};
+pub use refunds::{
+    cancel_payment, cancel_pending_order, refund_event, refund_order, release, Release,
+};
+pub use sweeper::sweep;
+pub use views::{event_attendees, event_orders, managed_order, my_tickets, order_view};
+
+use crate::error::AppError;
+use crate::server::auth::guard::may_manage;
+use crate::server::auth::session::CurrentUser;
+use crate::server::db::orders::{OrderRecord, OrderRepo};
+use crate::server::db::{Db, DbError};
+use crate::server::payments::PaymentError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Payment(#[from] PaymentError),
+    #[error("order {0} not found")]
+    NotFound(String),
+}
+
+impl OrderError {
+    /// The user-facing error: a provider failure says payments are unavailable (with a
+    /// reference for the log), anything else is internal.
+    fn into_app_error(self) -> AppError {
+        match self {
+            OrderError::NotFound(_) => AppError::NotFound("order".into()),
+            OrderError::Payment(p) => match AppError::internal(p) {
+                AppError::Internal(reference) => AppError::PaymentUnavailable(reference),
+                other => other,
+            },
+            other => AppError::internal(other),
+        }
+    }
+}
+
+async fn load(db: &Db, order_id: &str) -> Result<OrderRecord, OrderError> {
+    OrderRepo(db)
+        .find(order_id)
+        .await?
+        .ok_or_else(|| OrderError::NotFound(order_id.to_owned()))
+}
+
+/// The order as its buyer may see it; someone else's order does not exist for them.
+async fn buyers_order(
+    db: &Db,
+    user: &CurrentUser,
+    order_id: &str,
+) -> Result<OrderRecord, AppError> {
+    OrderRepo(db)
+        .find(order_id)
+        .await
+        .map_err(AppError::internal)?
+        .filter(|o| o.buyer == user.id)
+        .ok_or_else(|| AppError::NotFound("order".into()))
+}
+
+/// The order as the organizer of its event (or an admin) may manage it.
+async fn managed(db: &Db, user: &CurrentUser, order_id: &str) -> Result<OrderRecord, AppError> {
+    OrderRepo(db)
+        .find(order_id)
+        .await
+        .map_err(AppError::internal)?
+        .filter(|o| may_manage(user, &o.event_organizer))
+        .ok_or_else(|| AppError::NotFound("order".into()))
+}
+
+/// Crockford's base32: no I, L, O or U, so references read aloud without confusion.
+const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+fn random_base32(len: usize) -> String {
+    (0..len)
+        .map(|_| ALPHABET[usize::from(rand::random::<u8>() & 31)] as char)
+        .collect()
+}
+
+/// A ticket's secret: 32 base32 characters, 160 random bits.
+fn ticket_code() -> String {
+    random_base32(32)
+}
+
+/// A short reference people can read out: `T-XXXX-XXXX` (40 random bits).
+fn short_reference(prefix: &str) -> String {
+    let raw = random_base32(8);
+    format!("{prefix}-{}-{}", &raw[..4], &raw[4..])
+}
+
+/// The actor recorded in the order log for a signed-in user's action.
+fn actor_of(user: &CurrentUser) -> String {
+    format!("user:{}", user.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_long_and_references_readable() {
+        let code = ticket_code();
+        assert_eq!(code.len(), 32, "160 bits");
+        assert!(code.bytes().all(|b| ALPHABET.contains(&b)));
+        let reference = short_reference("T");
+        assert!(
+            reference.starts_with("T-") && reference.len() == 11,
+            "{reference}"
+        );
+        assert_ne!(ticket_code(), ticket_code());
+    }
+}

@@ -1,0 +1,280 @@
+//! Stage 2: a payment was reported (webhook, the return from Stripe, the demo gateway or
+//! a free order). Fulfil once, whoever reports first; a payment that arrives after its
+//! seats were sold to someone else is refunded exactly once.
+use super::{actor_of, buyers_order, load, managed, short_reference, ticket_code, OrderError};
+use crate::domain::OrderStatus;
+use crate::error::AppError;
+use crate::server::auth::session::CurrentUser;
+use crate::server::db::orders::{
+    Fulfilment, NewTicket, OrderRecord, OrderRepo, SOLD_OUT, WRONG_STATUS,
+};
+use crate::server::db::outbox::OutboxRepo;
+use crate::server::db::webhooks::WebhookRepo;
+use crate::server::db::{Db, DbError};
+use crate::server::state::AppState;
+use chrono::{DateTime, Utc};
+use surrealdb::types::RecordIdKey;
+
+/// What happened when a payment was reported.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PaymentOutcome {
+    Fulfilled,
+    AlreadyPaid,
+    /// Paid after the hold lapsed with no stock left: refunded.
+    RefundedLate,
+    /// Already refunded or otherwise final: nothing to do.
+    Ignored,
+}
+
+fn tickets_for(order: &OrderRecord) -> Vec<NewTicket> {
+    order
+        .lines
+        .iter()
+        .flat_map(|line| {
+            (0..line.quantity).map(|_| NewTicket {
+                ticket_type: line.ticket_type.clone(),
+                code: ticket_code(),
+                reference: short_reference("T"),
+            })
+        })
+        .collect()
+}
+
+/// The payment for an order succeeded: fulfil it once, whoever reports it first.
+pub async fn payment_succeeded(
+    state: &AppState,
+    order_id: &str,
+    payment_ref: Option<String>,
+    actor: &str,
+) -> Result<PaymentOutcome, OrderError> {
+    // A lost race re-reads the order and decides again; three rounds cover every path.
+    for _ in 0..3 {
+        let order = load(&state.db, order_id).await?;
+        let from = match order.status {
+            OrderStatus::Paid => return Ok(PaymentOutcome::AlreadyPaid),
+            OrderStatus::Refunded => return finish_late_refund(state, &order).await,
+            other => other,
+        };
+        let payment_ref = payment_ref.clone().or(order.payment_ref.clone());
+        // Fulfilment moves `held` to `sold` on the same rows holds write: take the same
+        // turns, so this instance's payments and holds queue instead of conflicting.
+        let type_ids: Vec<String> = order
+            .lines
+            .iter()
+            .filter_map(|l| match &l.ticket_type.key {
+                RecordIdKey::String(id) => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        let type_ids: Vec<&str> = type_ids.iter().map(String::as_str).collect();
+        let fulfilled = {
+            let _turns = state.holds.turns(&type_ids).await;
+            OrderRepo(&state.db)
+                .fulfil(
+                    order_id,
+                    Fulfilment {
+                        from,
+                        payment_ref: payment_ref.clone(),
+                        tickets: tickets_for(&order),
+                        holder: &order.buyer_name,
+                        email: &order.buyer_email,
+                        actor,
+                    },
+                )
+                .await
+        };
+        match fulfilled {
+            Ok(()) => {
+                tracing::info!(
+                    order = order_id,
+                    from = from.as_str(),
+                    actor,
+                    "order paid and tickets issued"
+                );
+                state.event_cache.clear();
+                state.metrics.order_fulfilled();
+                return Ok(PaymentOutcome::Fulfilled);
+            }
+            Err(DbError::Rejected(code)) if code == WRONG_STATUS => continue,
+            // A late payment and the seats were sold meanwhile: give the money back.
+            Err(DbError::Rejected(code)) if code.starts_with(SOLD_OUT) => {
+                return refund_late(state, &order, from, payment_ref, actor).await;
+            }
+            // Two random ticket references collided: draw new ones.
+            Err(DbError::Duplicate(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(OrderError::Db(DbError::Contention(3)))
+}
+
+/// The buyer is back from Stripe with their session: if Stripe says it is paid, fulfil at
+/// once instead of waiting for the webhook. An explicit POST, never a page view.
+pub async fn confirm_payment(
+    state: &AppState,
+    user: &CurrentUser,
+    order_id: &str,
+    session_id: &str,
+) -> Result<(), AppError> {
+    let order = buyers_order(&state.db, user, order_id).await?;
+    let matches = order.checkout_session_id.as_deref() == Some(session_id);
+    if order.status != OrderStatus::Pending || !matches {
+        return Ok(());
+    }
+    match state.payments.session(session_id).await {
+        Ok(s) if s.paid => {
+            payment_succeeded(state, order_id, s.payment_ref, &actor_of(user))
+                .await
+                .map_err(AppError::internal)?;
+        }
+        Ok(_) => {}
+        // The webhook will still arrive; the order page shows it as it is.
+        Err(e) => tracing::warn!(order = order_id, error = %e, "session lookup failed"),
+    }
+    Ok(())
+}
+
+/// The demo gateway's Pay button (demo mode only, checked by the caller): the same
+/// fulfilment a Stripe payment gets.
+pub async fn pay_demo_order(
+    state: &AppState,
+    user: &CurrentUser,
+    order_id: &str,
+) -> Result<(), AppError> {
+    let order = buyers_order(&state.db, user, order_id).await?;
+    if order.status != OrderStatus::Pending {
+        return Err(AppError::Validation(
+            "This order is no longer waiting for payment.".into(),
+        ));
+    }
+    payment_succeeded(
+        state,
+        order_id,
+        Some(format!("demo_{order_id}")),
+        &actor_of(user),
+    )
+    .await
+    .map_err(AppError::internal)?;
+    Ok(())
+}
+
+async fn refund_late(
+    state: &AppState,
+    order: &OrderRecord,
+    from: OrderStatus,
+    payment_ref: Option<String>,
+    actor: &str,
+) -> Result<PaymentOutcome, OrderError> {
+    let repo = OrderRepo(&state.db);
+    let won = repo
+        .mark_refunded(
+            &order.id,
+            from,
+            actor,
+            "paid after the hold lapsed and the tickets were sold; refunded",
+        )
+        .await?;
+    if !won {
+        return Ok(PaymentOutcome::Ignored);
+    }
+    if let Some(payment) = &payment_ref {
+        // Remember the payment so a retried delivery can send the refund if this one fails.
+        repo.set_payment_ref(&order.id, payment).await?;
+    }
+    send_owed_refund(state, &order.id, payment_ref.as_deref()).await?;
+    tracing::warn!(order = %order.id, "late payment refunded: no tickets left");
+    Ok(PaymentOutcome::RefundedLate)
+}
+
+/// A retried delivery for a late payment already marked refunded: send the refund if
+/// the earlier attempt did not get through.
+async fn finish_late_refund(
+    state: &AppState,
+    order: &OrderRecord,
+) -> Result<PaymentOutcome, OrderError> {
+    send_owed_refund(state, &order.id, order.payment_ref.as_deref()).await?;
+    Ok(PaymentOutcome::Ignored)
+}
+
+/// Sends the refund a late payment is owed, exactly once however many deliveries race:
+/// the sender first claims it in the database, and returns the claim if the provider fails.
+async fn send_owed_refund(
+    state: &AppState,
+    order_id: &str,
+    payment_ref: Option<&str>,
+) -> Result<(), OrderError> {
+    let Some(payment) = payment_ref else {
+        return Ok(());
+    };
+    if !OrderRepo(&state.db).claim_refund(order_id).await? {
+        return Ok(());
+    }
+    if let Err(e) = state
+        .payments
+        .refund(payment, &format!("refund-{order_id}"))
+        .await
+    {
+        OrderRepo(&state.db).unclaim_refund(order_id).await?;
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// Stripe reports a refund made outside TickEx (the dashboard): void the tickets.
+pub async fn refunded_at_provider(
+    state: &AppState,
+    payment_ref: &str,
+    actor: &str,
+) -> Result<(), OrderError> {
+    let repo = OrderRepo(&state.db);
+    let Some(order) = repo.find_by_payment(payment_ref).await? else {
+        return Ok(());
+    };
+    repo.mark_refunded(&order.id, OrderStatus::Paid, actor, "refunded at Stripe")
+        .await?;
+    state.event_cache.clear();
+    Ok(())
+}
+
+/// Sends an order's ticket email again: for its buyer, or the event's organizer.
+pub async fn resend_tickets(
+    state: &AppState,
+    user: &CurrentUser,
+    order_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let order = match buyers_order(&state.db, user, order_id).await {
+        Ok(order) => order,
+        Err(AppError::NotFound(_)) => managed(&state.db, user, order_id).await?,
+        Err(e) => return Err(e),
+    };
+    if order.status != OrderStatus::Paid {
+        return Err(AppError::Validation(
+            "Only a paid order has tickets to send.".into(),
+        ));
+    }
+    let queued = OutboxRepo(&state.db)
+        .enqueue_resend(order_id, &order.buyer_email, now)
+        .await;
+    match queued {
+        Ok(()) => {}
+        Err(DbError::Duplicate(_)) => {
+            return Err(AppError::Validation(
+                "The tickets were sent again a moment ago. Please check your inbox (and spam folder) and try later.".into(),
+            ))
+        }
+        Err(e) => return Err(AppError::internal(e)),
+    }
+    tracing::info!(order = order_id, by = %user.id, "ticket email queued again");
+    Ok(())
+}
+
+/// Whether a Stripe event was already processed (its delivery is then a no-op).
+pub async fn webhook_seen(db: &Db, event_id: &str) -> Result<bool, OrderError> {
+    Ok(WebhookRepo(db).seen(event_id).await?)
+}
+
+/// Records a Stripe event once its processing committed.
+pub async fn record_webhook(db: &Db, event_id: &str, kind: &str) -> Result<(), OrderError> {
+    Ok(WebhookRepo(db).record(event_id, kind).await?)
+}

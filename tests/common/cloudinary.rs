@@ -1,0 +1,111 @@
+//! A local Cloudinary double: imitates Cloudinary's Upload API as TickEx calls it, signed
+//! `POST /v1_1/{cloud}/image/upload` (multipart) and `POST /v1_1/{cloud}/image/destroy`
+//! (form). It checks the API key and the SHA-1 signature per Cloudinary's signing rules, for
+//! the cloud `demo-cloud` and the API key `key123`, and answers with a `secure_url` on
+//! `res.cloudinary.com`.
+use axum::extract::{Multipart, Path, State};
+use axum::routing::post;
+use axum::{Json, Router};
+use sha1::{Digest, Sha1};
+use std::sync::{Arc, Mutex};
+
+/// The API secret the double checks signatures with; the app must be configured with it.
+pub const SECRET: &str = "double-secret";
+
+/// What the double has seen, and how it should answer.
+#[derive(Default)]
+pub struct CloudinaryDouble {
+    /// Public id and file size of each stored upload.
+    pub uploads: Vec<(String, usize)>,
+    /// Public ids the app asked to destroy.
+    pub destroyed: Vec<String>,
+    /// Answer 500 to uploads whose public id ends in `-thumb`.
+    pub fail_thumbnails: bool,
+}
+
+pub type Shared = Arc<Mutex<CloudinaryDouble>>;
+
+fn signature(params: &[(String, String)]) -> String {
+    let mut signed: Vec<_> = params
+        .iter()
+        .filter(|(k, _)| !["file", "api_key", "signature"].contains(&k.as_str()))
+        .cloned()
+        .collect();
+    signed.sort();
+    let joined = signed
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    Sha1::digest(format!("{joined}{SECRET}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn upload(
+    State(double): State<Shared>,
+    Path(cloud): Path<String>,
+    mut form: Multipart,
+) -> (axum::http::StatusCode, Json<serde_json::Value>) {
+    let mut params = Vec::new();
+    let mut file_len = 0;
+    while let Some(field) = form.next_field().await.unwrap() {
+        let name = field.name().unwrap().to_owned();
+        if name == "file" {
+            file_len = field.bytes().await.unwrap().len();
+        } else {
+            params.push((name, field.text().await.unwrap()));
+        }
+    }
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    assert_eq!(cloud, "demo-cloud");
+    assert_eq!(get("api_key").as_deref(), Some("key123"));
+    assert_eq!(
+        get("signature"),
+        Some(signature(&params)),
+        "signed per Cloudinary's rules"
+    );
+    let public_id = get("public_id").unwrap();
+    let mut double = double.lock().unwrap();
+    if double.fail_thumbnails && public_id.ends_with("-thumb") {
+        return (
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            Json(serde_json::json!({})),
+        );
+    }
+    double.uploads.push((public_id.clone(), file_len));
+    let url =
+        format!("https://res.cloudinary.com/demo-cloud/image/upload/v1/tickex/{public_id}.jpg");
+    (
+        axum::http::StatusCode::OK,
+        Json(serde_json::json!({ "secure_url": url, "public_id": format!("tickex/{public_id}") })),
+    )
+}
+
+async fn destroy(
+    State(double): State<Shared>,
+    axum::Form(params): axum::Form<Vec<(String, String)>>,
+) -> Json<serde_json::Value> {
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    assert_eq!(get("signature"), Some(signature(&params)));
+    double
+        .lock()
+        .unwrap()
+        .destroyed
+        .push(get("public_id").unwrap());
+    Json(serde_json::json!({ "result": "ok" }))
+}
+
+/// Serves the double on a free local port; returns its base URL (the `api_base` of
+/// `CloudinarySettings`).
+pub async fn spawn(double: Shared) -> String {
+    let router = Router::new()
+        .route("/v1_1/{cloud}/image/upload", post(upload))
+        .route("/v1_1/{cloud}/image/destroy", post(destroy))
+        .with_state(double);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}

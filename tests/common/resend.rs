@@ -1,0 +1,56 @@
+//! A local Resend double: imitates Resend's `POST /emails` endpoint (JSON body, bearer API
+//! key, `Idempotency-Key` header) as TickEx's outbox calls it. It records every request and
+//! answers with scripted statuses: 200 with an email id, 422 `validation_error`, or any other
+//! status as an `internal_server_error`.
+use std::sync::{Arc, Mutex};
+
+/// One request the double received: idempotency key, bearer token, JSON body.
+pub type Received = (Option<String>, Option<String>, serde_json::Value);
+
+/// What the double has seen, and how it should answer.
+#[derive(Default)]
+pub struct ResendDouble {
+    pub received: Vec<Received>,
+    /// Statuses to answer with, in order; 200 once they run out.
+    pub script: Vec<u16>,
+}
+
+pub type Double = Arc<Mutex<ResendDouble>>;
+
+/// Serves the double on a free local port; returns its base URL (the `api_base` of
+/// `ResendSettings`).
+pub async fn spawn(double: Double) -> String {
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::routing::post;
+    use axum::{extract::State, Json, Router};
+    async fn emails(
+        State(double): State<Double>,
+        headers: HeaderMap,
+        Json(body): Json<serde_json::Value>,
+    ) -> (StatusCode, Json<serde_json::Value>) {
+        let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+        let mut d = double.lock().unwrap();
+        d.received
+            .push((header("idempotency-key"), header("authorization"), body));
+        let status = if d.script.is_empty() {
+            200
+        } else {
+            d.script.remove(0)
+        };
+        let reply = match status {
+            200 => serde_json::json!({ "id": format!("email_{}", d.received.len()) }),
+            422 => {
+                serde_json::json!({ "name": "validation_error", "message": "Invalid `to` field." })
+            }
+            _ => serde_json::json!({ "name": "internal_server_error", "message": "try again" }),
+        };
+        (StatusCode::from_u16(status).unwrap(), Json(reply))
+    }
+    let router = Router::new()
+        .route("/emails", post(emails))
+        .with_state(double);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
