@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn search_users(query: String) -> Result<Vec<AdminUserRow>, AppError> {
-    crate::api::as_admin(|state, _| async move {
+    crate::api::serve_as(crate::api::Caller::Admin, |state, _| async move {
         use crate::server::services::accounts;
         accounts::search(&state.db, &query).await
     })
@@ -13,7 +13,7 @@ pub async fn search_users(query: String) -> Result<Vec<AdminUserRow>, AppError> 
 
 #[server]
 pub async fn set_user_role(user_id: String, role: String) -> Result<(), AppError> {
-    crate::api::as_admin(|state, admin| async move {
+    crate::api::serve_as(crate::api::Caller::Admin, |state, admin| async move {
         use crate::domain::Role;
         use crate::server::services::accounts;
         let role = Role::parse(&role)

@@ -118,7 +118,7 @@ pub async fn log_out() -> Result<(), AppError> {
 
 #[server]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    crate::api::as_user(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
         use crate::server::auth::{guard, session};
         session::end_all(&state.db, &user.id)
             .await
@@ -136,7 +136,7 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    crate::api::as_user(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
         use crate::domain::NewPassword;
         use crate::server::services::accounts;
 
@@ -157,7 +157,7 @@ pub async fn change_password(
 
 #[server]
 pub async fn become_organizer() -> Result<(), AppError> {
-    crate::api::as_user(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
         use crate::domain::Role;
         use crate::server::services::accounts;
 

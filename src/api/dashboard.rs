@@ -6,7 +6,7 @@ use leptos::prelude::*;
 pub async fn get_dashboard(
     organizer: Option<String>,
 ) -> Result<crate::domain::dashboard::DashboardData, AppError> {
-    crate::api::as_organizer(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::Organizer, |state, user| async move {
         use crate::domain::Role;
         use crate::server::services::dashboard;
         let (scope, label) = match (user.role, organizer.filter(|o| !o.is_empty())) {

@@ -90,7 +90,7 @@ pub async fn update_event(data: MultipartData) -> Result<String, AppError> {
 
 #[server]
 pub async fn get_event_for_edit(id: String) -> Result<EventEditorData, AppError> {
-    crate::api::as_organizer(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::Organizer, |state, user| async move {
         use crate::server::services::events;
         events::editor_data(&state, &user, &id).await
     })
@@ -99,7 +99,7 @@ pub async fn get_event_for_edit(id: String) -> Result<EventEditorData, AppError>
 
 #[server]
 pub async fn change_event_status(id: String, action: EventAction) -> Result<EventStatus, AppError> {
-    crate::api::as_organizer(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::Organizer, |state, user| async move {
         use crate::server::services::events;
         events::change_status(&state, &user, &id, action).await
     })
@@ -108,7 +108,7 @@ pub async fn change_event_status(id: String, action: EventAction) -> Result<Even
 
 #[server]
 pub async fn delete_event(id: String) -> Result<(), AppError> {
-    crate::api::as_organizer(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::Organizer, |state, user| async move {
         use crate::server::services::events;
         events::delete_draft(&state, &user, &id).await?;
         leptos_axum::redirect("/dashboard");

@@ -27,43 +27,30 @@ where
     with_status(result)
 }
 
-/// [`serve`] for a signed-in user (401 otherwise).
+/// Who may call a server function.
 #[cfg(feature = "ssr")]
-pub(crate) async fn as_user<T, F, Fut>(body: F) -> Result<T, AppError>
-where
-    F: FnOnce(AppState, CurrentUser) -> Fut,
-    Fut: Future<Output = Result<T, AppError>>,
-{
-    serve(|state| async move {
-        let user = guard::require_user(&state).await?;
-        body(state, user).await
-    })
-    .await
+#[derive(Clone, Copy)]
+pub(crate) enum Caller {
+    /// Any signed-in user (401 otherwise).
+    User,
+    /// An organizer or admin (403 for other users).
+    Organizer,
+    Admin,
 }
 
-/// [`serve`] for an organizer or admin (403 for other users).
+/// [`serve`] for a signed-in caller of the given kind.
 #[cfg(feature = "ssr")]
-pub(crate) async fn as_organizer<T, F, Fut>(body: F) -> Result<T, AppError>
+pub(crate) async fn serve_as<T, F, Fut>(caller: Caller, body: F) -> Result<T, AppError>
 where
     F: FnOnce(AppState, CurrentUser) -> Fut,
     Fut: Future<Output = Result<T, AppError>>,
 {
     serve(|state| async move {
-        let user = guard::require_organizer(&state).await?;
-        body(state, user).await
-    })
-    .await
-}
-
-/// [`serve`] for an admin.
-#[cfg(feature = "ssr")]
-pub(crate) async fn as_admin<T, F, Fut>(body: F) -> Result<T, AppError>
-where
-    F: FnOnce(AppState, CurrentUser) -> Fut,
-    Fut: Future<Output = Result<T, AppError>>,
-{
-    serve(|state| async move {
-        let user = guard::require_admin(&state).await?;
+        let user = match caller {
+            Caller::User => guard::require_user(&state).await?,
+            Caller::Organizer => guard::require_organizer(&state).await?,
+            Caller::Admin => guard::require_admin(&state).await?,
+        };
         body(state, user).await
     })
     .await

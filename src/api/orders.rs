@@ -26,7 +26,7 @@ pub async fn checkout(event_id: String, lines: Vec<CheckoutLine>) -> Result<Stri
 /// The buyer's order, as it is (a read: nothing changes).
 #[server]
 pub async fn get_order(id: String) -> Result<OrderView, AppError> {
-    crate::api::as_user(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
         use crate::server::services::orders;
         orders::order_view(&state, &user, &id).await
     })
@@ -37,7 +37,7 @@ pub async fn get_order(id: String) -> Result<OrderView, AppError> {
 /// waiting for the webhook, and fulfils it if so.
 #[server]
 pub async fn confirm_payment(id: String, session_id: String) -> Result<(), AppError> {
-    crate::api::as_user(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
         use crate::server::services::orders;
         orders::confirm_payment(&state, &user, &id, &session_id).await?;
         leptos_axum::redirect(&format!("/orders/{id}"));
@@ -50,7 +50,7 @@ pub async fn confirm_payment(id: String, session_id: String) -> Result<(), AppEr
 /// the held seats go back on sale.
 #[server]
 pub async fn cancel_payment(id: String) -> Result<(), AppError> {
-    crate::api::as_user(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
         use crate::server::services::orders;
         orders::cancel_payment(&state, &user, &id).await?;
         leptos_axum::redirect(&format!("/orders/{id}"));
@@ -62,7 +62,7 @@ pub async fn cancel_payment(id: String) -> Result<(), AppError> {
 /// The demo gateway's Pay button: the same fulfilment the Stripe webhook runs.
 #[server]
 pub async fn pay_demo_order(id: String) -> Result<(), AppError> {
-    crate::api::as_user(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
         use crate::server::services::orders;
         demo_only(&state)?;
         orders::pay_demo_order(&state, &user, &id).await?;
@@ -83,7 +83,7 @@ fn demo_only(state: &crate::server::state::AppState) -> Result<(), AppError> {
 
 #[server]
 pub async fn list_my_tickets() -> Result<Vec<TicketGroup>, AppError> {
-    crate::api::as_user(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
         use crate::server::services::orders;
         orders::my_tickets(&state, &user).await
     })
@@ -98,7 +98,7 @@ pub async fn list_event_orders(
     query: String,
     status: String,
 ) -> Result<Vec<OrganizerOrderRow>, AppError> {
-    crate::api::as_organizer(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::Organizer, |state, user| async move {
         use crate::domain::OrderSearch;
         use crate::server::services::orders;
         let search = OrderSearch::parse(&query, &status).map_err(AppError::Validation)?;
@@ -113,7 +113,7 @@ pub async fn list_event_attendees(
     event_id: String,
     query: String,
 ) -> Result<Vec<AttendeeRow>, AppError> {
-    crate::api::as_organizer(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::Organizer, |state, user| async move {
         use crate::domain::OrderSearch;
         use crate::server::services::orders;
         let search = OrderSearch::parse(&query, "").map_err(AppError::Validation)?;
@@ -125,7 +125,7 @@ pub async fn list_event_attendees(
 /// One order with its tickets and status log, for its event's organizer.
 #[server]
 pub async fn get_managed_order(id: String) -> Result<ManagedOrder, AppError> {
-    crate::api::as_organizer(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::Organizer, |state, user| async move {
         use crate::server::services::orders;
         orders::managed_order(&state, &user, &id).await
     })
@@ -135,7 +135,7 @@ pub async fn get_managed_order(id: String) -> Result<ManagedOrder, AppError> {
 /// An organizer cancels an order still waiting for payment; its seats go back on sale.
 #[server]
 pub async fn cancel_order(id: String) -> Result<(), AppError> {
-    crate::api::as_organizer(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::Organizer, |state, user| async move {
         use crate::server::services::orders;
         orders::cancel_pending_order(&state, &user, &id).await
     })
@@ -145,7 +145,7 @@ pub async fn cancel_order(id: String) -> Result<(), AppError> {
 /// An organizer cancels and refunds a paid order.
 #[server]
 pub async fn refund_order(id: String) -> Result<(), AppError> {
-    crate::api::as_organizer(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::Organizer, |state, user| async move {
         use crate::server::services::orders;
         orders::refund_order(&state, &user, &id).await
     })
@@ -155,7 +155,7 @@ pub async fn refund_order(id: String) -> Result<(), AppError> {
 /// Sends the tickets of a paid order by email again (buyer or organizer; rate limited).
 #[server]
 pub async fn resend_tickets(id: String) -> Result<(), AppError> {
-    crate::api::as_user(|state, user| async move {
+    crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
         use crate::server::services::orders;
         orders::resend_tickets(&state, &user, &id, chrono::Utc::now()).await
     })
