@@ -18,7 +18,8 @@ Commands:
   help      Show this text.
 
 Examples:
-  tickex                                   # http://127.0.0.1:3000, demo data
+  tickex                                   # http://127.0.0.1:3000 (production start)
+  TICKEX_DEMO=true tickex                  # with demo data, test payments, dev mailbox
   TICKEX_DATABASE_URL=mem:// tickex serve  # throwaway in-memory database
 ";
 

@@ -15,6 +15,12 @@ pub async fn get_current_user() -> Result<Option<UserView>, AppError> {
     .await
 }
 
+/// Whether this server runs in demo mode (every page then says so).
+#[server]
+pub async fn is_demo_mode() -> Result<bool, AppError> {
+    crate::api::serve(|state| async move { Ok(state.settings.demo) }).await
+}
+
 /// Whether "Continue with Google" is offered (a client id and secret are configured).
 #[server]
 pub async fn google_sign_in_enabled() -> Result<bool, AppError> {

@@ -1,5 +1,6 @@
 use super::pages::LogoutButton;
 use super::session::use_session;
+use crate::api::auth::is_demo_mode;
 use crate::domain::Role;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -42,6 +43,23 @@ pub fn Header() -> impl IntoView {
                 </ul>
             </nav>
         </header>
+    }
+}
+
+/// On every page of a demo-mode server: nothing here is real.
+#[component]
+pub fn DemoBanner() -> impl IntoView {
+    let demo = Resource::new(|| (), |_| is_demo_mode());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                demo.await.unwrap_or(false).then(|| view! {
+                    <p class="demo-banner" role="note">
+                        "Demo mode: sample data, test payments (no money moves) and a dev mailbox. Not for real events."
+                    </p>
+                })
+            })}
+        </Suspense>
     }
 }
 

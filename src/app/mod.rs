@@ -4,7 +4,7 @@ mod pages;
 mod session;
 mod status;
 
-use layout::{Footer, Header};
+use layout::{DemoBanner, Footer, Header};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
@@ -48,6 +48,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <SessionProvider>
             <a class="skip-link" href="#main">"Skip to content"</a>
+            <DemoBanner />
             <Header />
             <main id="main" class="container">
                 <Routes fallback=NotFoundPage>

@@ -72,6 +72,15 @@ pub async fn prepare_state(settings: Settings) -> Result<AppState, StartError> {
     db.apply_schema().await.map_err(StartError::Database)?;
     let images = storage::from_settings(&settings);
     if settings.demo {
+        tracing::warn!("demo mode: sample accounts with a public password, test payments and the dev mailbox are on; never use it in production");
+    }
+    if settings.stripe.is_none() && !settings.demo {
+        tracing::warn!("payments are not set up (TICKEX_STRIPE_SECRET_KEY): paid checkout is refused, free events still work");
+    }
+    if settings.resend.is_none() && !settings.demo {
+        tracing::warn!("no email provider (TICKEX_RESEND_API_KEY): emails wait in the outbox and password reset links cannot be sent");
+    }
+    if settings.demo {
         demo::seed(&db, images.as_ref(), chrono::Utc::now())
             .await
             .map_err(StartError::Database)?;
@@ -230,12 +239,22 @@ async fn export_csv(
     }
 }
 
-/// One email of the dev mailbox, as its recipient would see it; only without a provider.
-async fn dev_email(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    if state.mailer.delivers() {
+/// One email of the dev mailbox, as its recipient would see it: demo mode only, and only
+/// to that recipient (or an admin).
+async fn dev_email(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if !state.dev_mailbox_open() {
         return StatusCode::NOT_FOUND.into_response();
     }
-    match outbox::dev_email_html(&state, &id).await {
+    let user = match guard::user_from_headers(&state, &headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(e) => return (e.status(), e.to_string()).into_response(),
+    };
+    match outbox::dev_email_html(&state, &user, &id).await {
         Ok(Some(html)) => (
             [(
                 header::CONTENT_SECURITY_POLICY,

@@ -17,7 +17,7 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    /// Starts the sweeper and the mail worker at their configured periods.
+    /// Starts the sweeper and (when mail can go out) the mail worker at their periods.
     pub fn start(state: &AppState) -> Jobs {
         let (stop, stopped) = watch::channel(false);
         let settings = &state.settings;
@@ -36,21 +36,21 @@ impl Jobs {
                 }
             })
         };
-        let mail_worker = {
+        let mut tasks = vec![("sweeper", sweeper)];
+        // Without a provider (outside demo mode) emails wait in the outbox until one is set.
+        if state.mailer.delivers() || settings.demo {
             let state = state.clone();
-            spawn(mail_every, stopped, move || {
+            let mail_worker = spawn(mail_every, stopped, move || {
                 let state = state.clone();
                 async move {
                     if let Err(e) = outbox::run_once(&state, Utc::now()).await {
                         tracing::error!(error = %e, "outbox round failed");
                     }
                 }
-            })
-        };
-        Jobs {
-            stop,
-            tasks: vec![("sweeper", sweeper), ("mail worker", mail_worker)],
+            });
+            tasks.push(("mail worker", mail_worker));
         }
+        Jobs { stop, tasks }
     }
 
     /// Asks every job to stop after its current round and waits up to `deadline` in all;

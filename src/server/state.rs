@@ -25,6 +25,13 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
 }
 
+impl AppState {
+    /// The dev mailbox exists only in demo mode, and only while no provider sends mail.
+    pub fn dev_mailbox_open(&self) -> bool {
+        self.settings.demo && !self.mailer.delivers()
+    }
+}
+
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()

@@ -67,17 +67,31 @@ pub async fn spawn_demo_app() -> TestApp {
     spawn_with(settings).await
 }
 
+/// The server as `settings` start it, except that without Stripe keys the demo gateway
+/// takes the payments: tests need a payment provider, and the demo gateway drives the
+/// same fulfilment code a Stripe payment does. Tests of the production default (no
+/// provider at all) use [`spawn_production`].
 pub async fn spawn_with(settings: Settings) -> TestApp {
+    let mut state = prepared(settings).await;
+    if state.settings.stripe.is_none() {
+        state.payments = std::sync::Arc::new(tickex::server::payments::DemoGateway);
+    }
+    serve(state).await
+}
+
+/// Exactly what the binary starts with these settings.
+pub async fn spawn_production(settings: Settings) -> TestApp {
+    serve(prepared(settings).await).await
+}
+
+async fn prepared(settings: Settings) -> tickex::server::state::AppState {
     // `RUST_LOG=error cargo test ...` shows what an internal error reference stands for.
     if std::env::var_os("RUST_LOG").is_some() {
         tickex::server::telemetry::init("warn");
     }
-    serve(
-        http::prepare_state(settings)
-            .await
-            .expect("start-up failed"),
-    )
-    .await
+    http::prepare_state(settings)
+        .await
+        .expect("start-up failed")
 }
 
 pub async fn serve(state: tickex::server::state::AppState) -> TestApp {

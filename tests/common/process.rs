@@ -92,7 +92,9 @@ pub fn server_env(data_dir: &Path, port: u16) -> Vec<(String, String)> {
         ),
         ("TICKEX_DATA_DIR", data_dir.display().to_string()),
         ("TICKEX_LISTEN_ADDR", format!("127.0.0.1:{port}")),
-        ("TICKEX_DEMO", "false".into()),
+        // The real binary's payment provider here is the demo gateway (demo mode): it runs
+        // the same fulfilment a Stripe payment does, with no network.
+        ("TICKEX_DEMO", "true".into()),
         ("TICKEX_LOG", "warn".into()),
         ("TICKEX_SWEEP_INTERVAL_SECS", "2".into()),
     ]

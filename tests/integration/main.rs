@@ -15,4 +15,5 @@ mod email;
 mod events;
 mod foundation;
 mod google;
+mod security;
 mod structure;

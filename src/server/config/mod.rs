@@ -48,7 +48,7 @@ pub struct Settings {
     pub google: Option<GoogleSettings>,
     /// Cloudinary image storage; local disk under `data_dir/uploads` when absent.
     pub cloudinary: Option<CloudinarySettings>,
-    /// Stripe Checkout; the demo gateway when absent.
+    /// Stripe Checkout; without it paid checkout is off (the demo gateway in demo mode).
     pub stripe: Option<StripeSettings>,
     /// How long a checkout holds its tickets.
     pub hold_secs: i64,
@@ -177,7 +177,9 @@ impl Settings {
         let demo = lookup("demo", file.demo.map(|b| b.to_string()))
             .map(|raw| parse_bool(&raw))
             .transpose()?
-            .unwrap_or(true);
+            // Production is the default: demo data, the demo payment page and the dev
+            // mailbox exist only when asked for (`make run` asks).
+            .unwrap_or(false);
         let body_limit_bytes = lookup(
             "body_limit_bytes",
             file.body_limit_bytes.map(|n| n.to_string()),

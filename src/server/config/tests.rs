@@ -20,7 +20,7 @@ fn defaults_without_file_or_env() {
     assert_eq!(s.listen_addr.to_string(), "127.0.0.1:3000");
     assert_eq!(s.database_url, "surrealkv://data/tickex.db");
     assert_eq!(s.public_base_url, "http://127.0.0.1:3000");
-    assert!(s.demo);
+    assert!(!s.demo, "production is the default; demo mode is asked for");
     assert!(s.db_credentials.is_none());
 }
 
@@ -85,4 +85,13 @@ fn cloudinary_url_is_parsed_and_its_secret_hidden() {
         err.to_string().starts_with("TICKEX_CLOUDINARY_URL:"),
         "{err}"
     );
+}
+
+#[test]
+fn the_shipped_settings_file_starts_in_production_mode() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("Leptos.toml");
+    let s = Settings::from_sources(&shipped, &[]).unwrap();
+    assert!(!s.demo);
+    let asked = Settings::from_sources(&shipped, &[("TICKEX_DEMO".into(), "true".into())]);
+    assert!(asked.unwrap().demo);
 }

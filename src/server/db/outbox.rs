@@ -192,10 +192,28 @@ impl OutboxRepo<'_> {
         Ok(n.unwrap_or(0).max(0) as u64)
     }
 
-    /// The newest rows, newest first.
-    pub async fn latest(&self, limit: i64) -> Result<Vec<OutboxRow>, DbError> {
-        let sql = format!("SELECT {ROW_FIELDS} FROM outbox ORDER BY created_at DESC LIMIT $limit");
-        self.0.rows(&sql, vars![("limit", limit)]).await
+    /// The newest rows, newest first: to `recipient` only, or all of them with `None`.
+    pub async fn latest(
+        &self,
+        recipient: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, DbError> {
+        let only = if recipient.is_some() {
+            "WHERE recipient = $recipient"
+        } else {
+            ""
+        };
+        let sql =
+            format!("SELECT {ROW_FIELDS} FROM outbox {only} ORDER BY created_at DESC LIMIT $limit");
+        self.0
+            .rows(
+                &sql,
+                vars![
+                    ("recipient", recipient.map(str::to_owned)),
+                    ("limit", limit)
+                ],
+            )
+            .await
     }
 
     pub async fn find(&self, id: &str) -> Result<Option<OutboxRow>, DbError> {

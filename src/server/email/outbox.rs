@@ -5,8 +5,9 @@
 //! uses to deliver once.
 use super::templates::{self, TicketEmail, TicketLine};
 use super::{Email, SendError};
-use crate::domain::{DevEmail, TicketStatus};
+use crate::domain::{DevEmail, Role, TicketStatus};
 use crate::error::AppError;
+use crate::server::auth::session::CurrentUser;
 use crate::server::db::orders::OrderRepo;
 use crate::server::db::outbox::{Delivery, OutboxRepo, OutboxRow};
 use crate::server::db::{DbError, EventRepo};
@@ -171,9 +172,11 @@ pub async fn enqueue_text(state: &AppState, key: &str, email: &Email) -> Result<
 }
 
 /// The newest emails, as the dev mailbox lists them.
-pub async fn dev_mailbox(state: &AppState) -> Result<Vec<DevEmail>, AppError> {
+/// A user sees only the emails sent to them; an admin sees all.
+pub async fn dev_mailbox(state: &AppState, user: &CurrentUser) -> Result<Vec<DevEmail>, AppError> {
+    let recipient = (user.role != Role::Admin).then_some(user.email.as_str());
     let rows = OutboxRepo(&state.db)
-        .latest(30)
+        .latest(recipient, 30)
         .await
         .map_err(AppError::internal)?;
     let mut out = Vec::with_capacity(rows.len());
@@ -194,10 +197,17 @@ pub async fn dev_mailbox(state: &AppState) -> Result<Vec<DevEmail>, AppError> {
 }
 
 /// One email's HTML as a mail client would show it, inline images as data URIs.
-pub async fn dev_email_html(state: &AppState, id: &str) -> Result<Option<String>, DbError> {
+pub async fn dev_email_html(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Option<String>, DbError> {
     let Some(row) = OutboxRepo(&state.db).find(id).await? else {
         return Ok(None);
     };
+    if user.role != Role::Admin && row.recipient != user.email {
+        return Ok(None);
+    }
     let Ok(email) = build(state, &row).await else {
         return Ok(None);
     };

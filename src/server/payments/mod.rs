@@ -1,5 +1,5 @@
-//! Taking payments: Stripe Checkout when keys are configured, otherwise a local demo gateway
-//! that drives exactly the same fulfilment and release code.
+//! Taking payments: Stripe Checkout when keys are configured; in demo mode only, a local demo
+//! gateway that drives exactly the same fulfilment and release code; otherwise none.
 mod demo;
 mod stripe;
 pub mod webhook;
@@ -19,6 +19,8 @@ pub type PayFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, PaymentError>>
 pub enum PaymentError {
     #[error("payment provider: {0}")]
     Provider(String),
+    #[error("no payment provider is configured")]
+    NotConfigured,
 }
 
 /// What a Checkout Session is created from.
@@ -50,6 +52,10 @@ pub struct SessionState {
 pub trait PaymentGateway: Send + Sync {
     /// True for the local test-mode gateway; the UI says so.
     fn is_demo(&self) -> bool;
+    /// False when no provider is set up: paid checkout is refused up front.
+    fn is_configured(&self) -> bool {
+        true
+    }
     fn create_session<'a>(&'a self, request: &'a SessionRequest) -> PayFuture<'a, CreatedSession>;
     fn session<'a>(&'a self, id: &'a str) -> PayFuture<'a, SessionState>;
     /// Ends a session so it can no longer be paid.
@@ -58,9 +64,41 @@ pub trait PaymentGateway: Send + Sync {
     fn refund<'a>(&'a self, payment_ref: &'a str, idempotency_key: &'a str) -> PayFuture<'a, ()>;
 }
 
+/// Stripe when its keys are set; the demo gateway only in demo mode; otherwise none, and
+/// paid checkout says payments are not set up (free events still work).
 pub fn from_settings(settings: &Settings) -> Arc<dyn PaymentGateway> {
-    match &settings.stripe {
-        Some(stripe) => Arc::new(StripeGateway::new(stripe)),
-        None => Arc::new(DemoGateway),
+    match (&settings.stripe, settings.demo) {
+        (Some(stripe), _) => Arc::new(StripeGateway::new(stripe)),
+        (None, true) => Arc::new(DemoGateway),
+        (None, false) => Arc::new(NotConfigured),
+    }
+}
+
+/// No payment provider: every call says so. Nothing can be paid, so nothing is given away.
+pub struct NotConfigured;
+
+impl PaymentGateway for NotConfigured {
+    fn is_demo(&self) -> bool {
+        false
+    }
+
+    fn is_configured(&self) -> bool {
+        false
+    }
+
+    fn create_session<'a>(&'a self, _: &'a SessionRequest) -> PayFuture<'a, CreatedSession> {
+        Box::pin(async { Err(PaymentError::NotConfigured) })
+    }
+
+    fn session<'a>(&'a self, _: &'a str) -> PayFuture<'a, SessionState> {
+        Box::pin(async { Err(PaymentError::NotConfigured) })
+    }
+
+    fn expire_session<'a>(&'a self, _: &'a str) -> PayFuture<'a, ()> {
+        Box::pin(async { Err(PaymentError::NotConfigured) })
+    }
+
+    fn refund<'a>(&'a self, _: &'a str, _: &'a str) -> PayFuture<'a, ()> {
+        Box::pin(async { Err(PaymentError::NotConfigured) })
     }
 }

@@ -214,11 +214,15 @@ pub async fn request_password_reset(
             .send(&message, &key)
             .await
             .map_err(AppError::internal)?;
-    } else {
-        // Without a provider the dev mailbox is where mail is read.
+    } else if state.dev_mailbox_open() {
+        // In demo mode without a provider the dev mailbox is where mail is read.
         outbox::enqueue_text(state, &key, &message)
             .await
             .map_err(AppError::internal)?;
+    } else {
+        // A reset link is never stored readable: without a provider it cannot be sent.
+        tracing::warn!("password reset requested but no email provider is configured");
+        return Ok(());
     }
     tracing::info!(user = %user.id, "password reset link sent");
     Ok(())

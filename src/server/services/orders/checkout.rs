@@ -54,6 +54,11 @@ pub async fn checkout(
         })
         .collect();
     let total_minor = selection.total_minor();
+    if total_minor > 0 && !state.payments.is_configured() {
+        return Err(AppError::Validation(
+            "Paid tickets cannot be bought yet: payments are not set up on this site. Free tickets can still be booked.".into(),
+        ));
+    }
     let order_id = new_id();
     let hold_expires_at = now + Duration::seconds(state.settings.hold_secs);
     let order = NewOrder {

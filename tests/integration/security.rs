@@ -1,0 +1,144 @@
+//! Safe by default: what an attacker gets from a default start of the binary.
+use crate::common::{
+    app_error, event_with, query, register, spawn_demo_app, spawn_production, test_settings,
+    unique_email,
+};
+use tickex::api::auth::{IsDemoMode, RequestPasswordReset};
+use tickex::api::orders::{Checkout, ListDevMailbox, PayDemoOrder};
+use tickex::error::AppError;
+
+/// Without a mail provider outside demo mode, the dev mailbox does not exist and a reset
+/// link is never stored: an anonymous visitor cannot read one to take an account.
+#[tokio::test]
+async fn a_default_start_has_no_mailbox_and_stores_no_reset_link() {
+    let app = spawn_production(test_settings()).await;
+    let victim = unique_email("admin-victim");
+    register(&app, &victim, true).await;
+
+    let mut anonymous = app.visitor();
+    let asked = anonymous
+        .call::<RequestPasswordReset>(&[("email", &victim)])
+        .await;
+    assert!(asked.status().is_success() || asked.status().is_redirection());
+    let texts: Vec<String> = query(
+        &app,
+        "SELECT VALUE key FROM outbox WHERE kind = 'text'",
+        &[],
+    )
+    .await;
+    assert!(texts.is_empty(), "a reset link was stored: {texts:?}");
+    let reset_rows: Vec<String> =
+        query(&app, "SELECT VALUE record::id(id) FROM password_reset", &[]).await;
+    assert_eq!(reset_rows.len(), 1, "the reset itself exists, as a hash");
+
+    let listed = anonymous.call::<ListDevMailbox>(&[]).await;
+    assert!(
+        listed.status() == 401 || listed.status() == 404,
+        "{}",
+        listed.status()
+    );
+    let signed_in = register(&app, &unique_email("curious"), false).await;
+    let mut signed_in = signed_in;
+    let listed = signed_in.call::<ListDevMailbox>(&[]).await;
+    assert_eq!(listed.status(), 404, "no mailbox outside demo mode");
+    assert_eq!(app.get("/dev/mailbox/anything").await.status(), 404);
+
+    let demo: bool = serde_json::from_str(
+        &anonymous
+            .call::<IsDemoMode>(&[])
+            .await
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(!demo);
+    assert!(!app
+        .get("/")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Demo mode"));
+    app.stop().await;
+}
+
+/// In demo mode the mailbox exists, but shows a user only the emails sent to them.
+#[tokio::test]
+async fn the_demo_mailbox_shows_each_user_only_their_own_emails() {
+    let app = spawn_demo_app().await;
+    assert!(app
+        .get("/")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Demo mode"));
+    let ada_email = unique_email("ada");
+    let mut ada = register(&app, &ada_email, false).await;
+    let mut eve = register(&app, &unique_email("eve"), false).await;
+    let mut anonymous = app.visitor();
+    anonymous
+        .call::<RequestPasswordReset>(&[("email", &ada_email)])
+        .await;
+    let ids: Vec<String> = query(
+        &app,
+        "SELECT VALUE record::id(id) FROM outbox WHERE recipient = $to",
+        &[("to", &ada_email)],
+    )
+    .await;
+    assert_eq!(ids.len(), 1);
+
+    assert_eq!(anonymous.call::<ListDevMailbox>(&[]).await.status(), 401);
+    let eves: Vec<tickex::domain::DevEmail> =
+        serde_json::from_str(&eve.call::<ListDevMailbox>(&[]).await.text().await.unwrap()).unwrap();
+    assert!(eves.iter().all(|e| e.to != ada_email), "{eves:?}");
+    let adas: Vec<tickex::domain::DevEmail> =
+        serde_json::from_str(&ada.call::<ListDevMailbox>(&[]).await.text().await.unwrap()).unwrap();
+    assert!(adas.iter().any(|e| e.id == ids[0]));
+
+    let path = format!("/dev/mailbox/{}", ids[0]);
+    assert_eq!(app.get(&path).await.status(), 404, "anonymous");
+    assert_eq!(eve.get(&path).await.status(), 404, "someone else");
+    let own = ada.get(&path).await;
+    assert_eq!(own.status(), 200);
+    assert!(own.text().await.unwrap().contains("reset-password?token="));
+    app.stop().await;
+}
+
+/// Without Stripe keys outside demo mode nothing can be paid, so no ticket is given away:
+/// paid checkout says payments are not set up, holds nothing, and the demo page is gone.
+#[tokio::test]
+async fn paid_tickets_are_never_free_without_a_payment_provider() {
+    let app = spawn_production(test_settings()).await;
+    let (event, types) = event_with(&app, &[("Standard", "25", "10"), ("Free", "0", "10")]).await;
+    let mut buyer = register(&app, &unique_email("buyer"), false).await;
+    let refused = buyer
+        .call::<Checkout>(&[
+            ("event_id", &event),
+            ("lines[0][ticket_type_id]", &types[0]),
+            ("lines[0][quantity]", "2"),
+        ])
+        .await;
+    assert_eq!(refused.status(), 422);
+    match app_error(refused).await {
+        AppError::Validation(message) => assert!(message.contains("payments are not set up")),
+        other => panic!("{other:?}"),
+    }
+    let orders: Vec<String> = query(&app, "SELECT VALUE record::id(id) FROM purchase", &[]).await;
+    assert!(orders.is_empty(), "nothing held: {orders:?}");
+    let paid = buyer.call::<PayDemoOrder>(&[("id", "anything")]).await;
+    assert_eq!(paid.status(), 404);
+
+    let free = buyer
+        .call::<Checkout>(&[
+            ("event_id", &event),
+            ("lines[0][ticket_type_id]", &types[1]),
+            ("lines[0][quantity]", "1"),
+        ])
+        .await;
+    assert_eq!(free.status(), 200, "free events still work");
+    let statuses: Vec<String> = query(&app, "SELECT VALUE status FROM purchase", &[]).await;
+    assert_eq!(statuses, vec!["paid"]);
+    app.stop().await;
+}
