@@ -266,13 +266,23 @@ async fn buy(buyer: &mut Visitor<'_>, event: &str, ticket_type: &str, quantity: 
     ids[0].clone()
 }
 
-fn session_event(
+/// A Checkout Session event as Stripe sends it for `order`: its amount and currency (in
+/// Stripe's lower case) are the order's, as they are for a session TickEx created.
+async fn session_event(
+    app: &TestApp,
     kind: &str,
     event_id: &str,
     order: &str,
     session: &str,
     payment_status: &str,
 ) -> String {
+    let totals: Vec<(i64, String)> = query(
+        app,
+        "SELECT VALUE [total_minor, currency] FROM type::record('purchase', $id)",
+        &[("id", order)],
+    )
+    .await;
+    let (amount, currency) = totals[0].clone();
     serde_json::json!({
         "id": event_id,
         "object": "event",
@@ -282,6 +292,8 @@ fn session_event(
             "client_reference_id": order,
             "payment_status": payment_status,
             "payment_intent": format!("pi_{session}"),
+            "amount_total": amount,
+            "currency": currency.to_lowercase(),
         }}
     })
     .to_string()
@@ -374,12 +386,14 @@ async fn one_paid_order_from_five_concurrent_webhooks_and_the_success_page() {
 
     double.lock().unwrap().paid.insert(session.clone());
     let body = session_event(
+        &app,
         "checkout.session.completed",
         "evt_paid_1",
         &order,
         &session,
         "paid",
-    );
+    )
+    .await;
     // The buyer's return (its explicit confirm) races five deliveries of the webhook.
     let deliveries = (0..5).map(|_| deliver(&app, &body));
     let form = [("id", order.as_str()), ("session_id", session.as_str())];
@@ -464,22 +478,26 @@ async fn out_of_order_and_failed_payments_end_in_the_right_state() {
     let first = buy(&mut buyer, &event, &types[0], "2").await;
     let session = double.lock().unwrap().sessions[0].0.clone();
     let expired = session_event(
+        &app,
         "checkout.session.expired",
         "evt_exp_1",
         &first,
         &session,
         "unpaid",
-    );
+    )
+    .await;
     assert_eq!(deliver(&app, &expired).await, 200);
     assert_eq!(status_of(&app, &first).await, "expired");
     assert_eq!(ledger(&app, &types[0]).await, vec![4, 0, 0, 4]);
     let completed = session_event(
+        &app,
         "checkout.session.completed",
         "evt_done_1",
         &first,
         &session,
         "paid",
-    );
+    )
+    .await;
     assert_eq!(deliver(&app, &completed).await, 200);
     assert_eq!(status_of(&app, &first).await, "paid");
     assert_eq!(ledger(&app, &types[0]).await, vec![2, 0, 2, 4]);
@@ -488,21 +506,25 @@ async fn out_of_order_and_failed_payments_end_in_the_right_state() {
     let second = buy(&mut buyer, &event, &types[0], "1").await;
     let session = double.lock().unwrap().sessions[1].0.clone();
     let unpaid = session_event(
+        &app,
         "checkout.session.completed",
         "evt_unpaid_2",
         &second,
         &session,
         "unpaid",
-    );
+    )
+    .await;
     assert_eq!(deliver(&app, &unpaid).await, 200);
     assert_eq!(status_of(&app, &second).await, "pending");
     let failed = session_event(
+        &app,
         "checkout.session.async_payment_failed",
         "evt_fail_2",
         &second,
         &session,
         "unpaid",
-    );
+    )
+    .await;
     assert_eq!(deliver(&app, &failed).await, 200);
     assert_eq!(status_of(&app, &second).await, "cancelled");
     assert_eq!(ledger(&app, &types[0]).await, vec![2, 0, 2, 4]);
@@ -511,23 +533,27 @@ async fn out_of_order_and_failed_payments_end_in_the_right_state() {
     let third = buy(&mut buyer, &event, &types[0], "2").await;
     let session = double.lock().unwrap().sessions[2].0.clone();
     let expired = session_event(
+        &app,
         "checkout.session.expired",
         "evt_exp_3",
         &third,
         &session,
         "unpaid",
-    );
+    )
+    .await;
     assert_eq!(deliver(&app, &expired).await, 200);
     let mut other = register(&app, &unique_email("other"), false).await;
     let resold = buy(&mut other, &event, &types[0], "2").await;
     assert_eq!(ledger(&app, &types[0]).await, vec![0, 2, 2, 4]);
     let late = session_event(
+        &app,
         "checkout.session.completed",
         "evt_late_3",
         &third,
         &session,
         "paid",
-    );
+    )
+    .await;
     let deliveries = (0..5).map(|_| deliver(&app, &late));
     assert!(join_all(deliveries).await.iter().all(|s| *s == 200));
     assert_eq!(status_of(&app, &third).await, "refunded");
@@ -554,12 +580,14 @@ async fn forged_or_stale_webhooks_change_nothing() {
     let order = buy(&mut buyer, &event, &types[0], "1").await;
     let session = double.lock().unwrap().sessions[0].0.clone();
     let body = session_event(
+        &app,
         "checkout.session.completed",
         "evt_forged",
         &order,
         &session,
         "paid",
-    );
+    )
+    .await;
     let now = chrono::Utc::now().timestamp();
 
     let wrong_secret = webhook::sign(body.as_bytes(), "whsec_attacker", now);
@@ -705,4 +733,78 @@ async fn anonymous_buyers_sign_in_first_and_free_orders_need_no_payment() {
     );
     assert_eq!(ledger(&app, &types[0]).await, vec![3, 0, 2, 5]);
     app.stop().await;
+}
+
+/// The webhook trusts only the order's own session, for the order's amount: another
+/// session on the same Stripe account (a Payment Link, a coupon) that names the order in
+/// `client_reference_id` pays nothing and releases nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_for_a_foreign_session_or_a_wrong_amount_changes_nothing() {
+    let double = Double::default();
+    let app = stripe_app(double.clone()).await;
+    let (event, types) = event_with(&app, &[("Standard", "25", "4")]).await;
+    let mut buyer = register(&app, &unique_email("buyer"), false).await;
+    let order = buy(&mut buyer, &event, &types[0], "2").await;
+    let session = double.lock().unwrap().sessions[0].0.clone();
+    let forged = |kind: &'static str, id: &'static str, change: fn(&mut serde_json::Value)| {
+        forged_event(&app, &order, &session, kind, id, change)
+    };
+    let foreign = forged("checkout.session.completed", "evt_f1", |o| {
+        o["id"] = "cs_someone_else".into()
+    })
+    .await;
+    let cheaper = forged("checkout.session.completed", "evt_f2", |o| {
+        o["amount_total"] = 100.into()
+    })
+    .await;
+    let other_currency = forged("checkout.session.completed", "evt_f3", |o| {
+        o["currency"] = "usd".into()
+    })
+    .await;
+    let free = forged("checkout.session.completed", "evt_f4", |o| {
+        o["payment_status"] = "no_payment_required".into()
+    })
+    .await;
+    let foreign_expiry = forged("checkout.session.expired", "evt_f5", |o| {
+        o["id"] = "cs_someone_else".into()
+    })
+    .await;
+    for body in [&foreign, &cheaper, &other_currency, &free, &foreign_expiry] {
+        assert_eq!(
+            deliver(&app, body).await,
+            200,
+            "acknowledged, so Stripe stops"
+        );
+        assert_eq!(status_of(&app, &order).await, "pending", "{body}");
+    }
+    assert_eq!(ledger(&app, &types[0]).await, vec![2, 2, 0, 4]);
+    assert_eq!(count_for(&app, "ticket", &order).await, 0);
+
+    let genuine = session_event(
+        &app,
+        "checkout.session.completed",
+        "evt_ok",
+        &order,
+        &session,
+        "paid",
+    )
+    .await;
+    assert_eq!(deliver(&app, &genuine).await, 200);
+    assert_eq!(status_of(&app, &order).await, "paid");
+    app.stop().await;
+}
+
+/// A genuine session event for `order`, then changed by `change` (its `data.object`).
+async fn forged_event(
+    app: &TestApp,
+    order: &str,
+    session: &str,
+    kind: &str,
+    id: &str,
+    change: fn(&mut serde_json::Value),
+) -> String {
+    let body = session_event(app, kind, id, order, session, "paid").await;
+    let mut value: serde_json::Value = serde_json::from_str(&body).unwrap();
+    change(&mut value["data"]["object"]);
+    value.to_string()
 }

@@ -109,6 +109,8 @@ struct EventObject {
     payment_status: Option<String>,
     payment_intent: Option<String>,
     refunded: Option<bool>,
+    amount_total: Option<i64>,
+    currency: Option<String>,
 }
 
 pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> StatusCode {
@@ -168,31 +170,38 @@ async fn outcome(state: &AppState, event: &Event) -> (StatusCode, &'static str) 
 
 async fn handle(state: &AppState, event: &Event) -> Result<(), OrderError> {
     let object = &event.data.object;
-    let order = || object.client_reference_id.as_deref();
+    let report = object
+        .client_reference_id
+        .as_deref()
+        .map(|order_id| orders::SessionReport {
+            order_id,
+            session_id: object.id.as_deref(),
+            amount_total: object.amount_total,
+            currency: object.currency.as_deref(),
+            payment_status: object.payment_status.as_deref(),
+        });
     let actor = format!("stripe:{}", event.id);
     match event.kind.as_str() {
         "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
             let paid = super::stripe::is_paid(object.payment_status.as_deref());
-            match (order(), paid) {
-                (Some(order), true) => {
-                    orders::payment_succeeded(state, order, object.payment_intent.clone(), &actor)
-                        .await
-                        .map(|_| ())
+            match (report, paid) {
+                (Some(report), true) => {
+                    orders::session_paid(state, report, object.payment_intent.clone(), &actor).await
                 }
                 // Paid later (bank debits): the async_payment events follow.
                 _ => Ok(()),
             }
         }
-        "checkout.session.async_payment_failed" => match order() {
-            Some(order) => orders::release(state, order, orders::Release::PaymentFailed, &actor)
-                .await
-                .map(|_| ()),
+        "checkout.session.async_payment_failed" => match report {
+            Some(report) => {
+                orders::session_ended(state, report, orders::Release::PaymentFailed, &actor).await
+            }
             None => Ok(()),
         },
-        "checkout.session.expired" => match order() {
-            Some(order) => orders::release(state, order, orders::Release::Expired, &actor)
-                .await
-                .map(|_| ()),
+        "checkout.session.expired" => match report {
+            Some(report) => {
+                orders::session_ended(state, report, orders::Release::Expired, &actor).await
+            }
             None => Ok(()),
         },
         "charge.refunded" => match (&object.payment_intent, object.refunded) {

@@ -13,7 +13,7 @@ mod views;
 pub use checkout::{checkout, sign_in_first};
 pub use payment::{
     confirm_payment, pay_demo_order, payment_succeeded, record_webhook, refunded_at_provider,
-    resend_tickets, webhook_seen, PaymentOutcome,
+    resend_tickets, session_ended, session_paid, webhook_seen, PaymentOutcome, SessionReport,
 };
 pub use refunds::{
     cancel_payment, cancel_pending_order, refund_event, refund_order, release, Release,

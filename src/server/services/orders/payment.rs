@@ -1,6 +1,7 @@
 //! Stage 2: a payment was reported (webhook, the return from Stripe, the demo gateway or
 //! a free order). Fulfil once, whoever reports first; a payment that arrives after its
 //! seats were sold to someone else is refunded exactly once.
+use super::refunds::{release, Release};
 use super::{actor_of, buyers_order, load, managed, short_reference, ticket_code, OrderError};
 use crate::domain::OrderStatus;
 use crate::error::AppError;
@@ -106,6 +107,92 @@ pub async fn payment_succeeded(
         }
     }
     Err(OrderError::Db(DbError::Contention(3)))
+}
+
+/// What a Checkout Session event says about its session, as the webhook read it.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionReport<'a> {
+    /// `client_reference_id`: the order the session claims to pay.
+    pub order_id: &'a str,
+    pub session_id: Option<&'a str>,
+    pub amount_total: Option<i64>,
+    pub currency: Option<&'a str>,
+    pub payment_status: Option<&'a str>,
+}
+
+/// Whether a session event may pay an order: it must be the session TickEx created for it
+/// (any other session on the account could name the order in `client_reference_id`), for
+/// exactly the order's amount and currency, and paid (`no_payment_required` only when the
+/// order costs nothing).
+fn pays_order(
+    stored_session: Option<&str>,
+    total_minor: i64,
+    currency: &str,
+    report: &SessionReport<'_>,
+) -> Result<(), &'static str> {
+    if stored_session.is_none() || report.session_id != stored_session {
+        return Err("not the order's Checkout Session");
+    }
+    if report.amount_total != Some(total_minor) {
+        return Err("amount differs from the order's total");
+    }
+    if !report
+        .currency
+        .is_some_and(|c| c.eq_ignore_ascii_case(currency))
+    {
+        return Err("currency differs from the order's");
+    }
+    match report.payment_status {
+        Some("paid") => Ok(()),
+        Some("no_payment_required") if total_minor == 0 => Ok(()),
+        _ => Err("not paid"),
+    }
+}
+
+/// `checkout.session.completed` / `async_payment_succeeded` that says paid: fulfil, but
+/// only when the session is the order's own, for its amount. Anything else is logged and
+/// changes nothing (the delivery is still acknowledged, so Stripe stops sending it).
+pub async fn session_paid(
+    state: &AppState,
+    report: SessionReport<'_>,
+    payment_ref: Option<String>,
+    actor: &str,
+) -> Result<(), OrderError> {
+    let Some(order) = OrderRepo(&state.db).find(report.order_id).await? else {
+        tracing::warn!(
+            order = report.order_id,
+            "a paid session names no known order; ignored"
+        );
+        return Ok(());
+    };
+    let stored = order.checkout_session_id.as_deref();
+    if let Err(why) = pays_order(stored, order.total_minor, &order.currency, &report) {
+        tracing::warn!(order = %order.id, session = ?report.session_id, why, "a session event that does not pay this order was ignored");
+        return Ok(());
+    }
+    payment_succeeded(state, &order.id, payment_ref, actor).await?;
+    Ok(())
+}
+
+/// `checkout.session.expired` / `async_payment_failed`: release the order's seats, but only
+/// when the event is about the order's own session.
+pub async fn session_ended(
+    state: &AppState,
+    report: SessionReport<'_>,
+    why: Release,
+    actor: &str,
+) -> Result<(), OrderError> {
+    let Some(order) = OrderRepo(&state.db).find(report.order_id).await? else {
+        return Ok(());
+    };
+    if order.checkout_session_id.is_none()
+        || order.checkout_session_id.as_deref() != report.session_id
+    {
+        tracing::warn!(order = %order.id, session = ?report.session_id, "an event about another session was ignored");
+        return Ok(());
+    }
+    release(state, &order.id, why, actor).await?;
+    Ok(())
 }
 
 /// The buyer is back from Stripe with their session: if Stripe says it is paid, fulfil at
@@ -277,4 +364,53 @@ pub async fn webhook_seen(db: &Db, event_id: &str) -> Result<bool, OrderError> {
 /// Records a Stripe event once its processing committed.
 pub async fn record_webhook(db: &Db, event_id: &str, kind: &str) -> Result<(), OrderError> {
     Ok(WebhookRepo(db).record(event_id, kind).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report<'a>(
+        session: &'a str,
+        amount: i64,
+        currency: &'a str,
+        status: &'a str,
+    ) -> SessionReport<'a> {
+        SessionReport {
+            order_id: "o1",
+            session_id: Some(session),
+            amount_total: Some(amount),
+            currency: Some(currency),
+            payment_status: Some(status),
+        }
+    }
+
+    #[test]
+    fn only_the_orders_own_paid_session_for_its_amount_pays_it() {
+        let own = Some("cs_1");
+        assert_eq!(
+            pays_order(own, 5000, "EUR", &report("cs_1", 5000, "eur", "paid")),
+            Ok(())
+        );
+        assert!(pays_order(own, 5000, "EUR", &report("cs_other", 5000, "eur", "paid")).is_err());
+        assert!(pays_order(None, 5000, "EUR", &report("cs_1", 5000, "eur", "paid")).is_err());
+        assert!(pays_order(
+            own,
+            5000,
+            "EUR",
+            &report("cs_1", 0, "eur", "no_payment_required")
+        )
+        .is_err());
+        assert!(pays_order(own, 5000, "EUR", &report("cs_1", 5000, "usd", "paid")).is_err());
+        assert!(pays_order(own, 5000, "EUR", &report("cs_1", 5000, "eur", "unpaid")).is_err());
+        assert_eq!(
+            pays_order(
+                own,
+                0,
+                "EUR",
+                &report("cs_1", 0, "eur", "no_payment_required")
+            ),
+            Ok(())
+        );
+    }
 }
