@@ -7,6 +7,7 @@ use crate::server::db::{Db, DbError};
 use crate::server::email::{self, outbox};
 use crate::server::jobs::Jobs;
 use crate::server::payments::{self, webhook};
+use crate::server::request_guard;
 use crate::server::services::{dashboard, demo};
 use crate::server::state::AppState;
 use crate::server::storage::{self, MEDIA_PATH};
@@ -161,7 +162,14 @@ pub fn router(state: AppState) -> Router {
             shell,
         ))
         .layer(middleware::from_fn(require_multipart_boundary))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            same_site_only,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(state.settings.body_limit_bytes))
         .layer(TraceLayer::new_for_http())
@@ -169,9 +177,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Request latency by route pattern (never by raw path: that would be unbounded labels).
+/// Request latency by route pattern (never by raw path or a made-up method: that would be
+/// unbounded labels).
 async fn time_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let method = request.method().as_str().to_owned();
+    let method = request_guard::method_label(request.method());
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
@@ -181,7 +190,7 @@ async fn time_request(State(state): State<AppState>, request: Request, next: Nex
     let response = next.run(request).await;
     state
         .metrics
-        .observe_request(&method, &route, started.elapsed());
+        .observe_request(method, &route, started.elapsed());
     response
 }
 
@@ -301,11 +310,46 @@ async fn require_multipart_boundary(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// Refuses a state-changing request from another site with 403 (see
+/// [`request_guard::cross_site`]); the signed Stripe webhook is exempt.
+async fn same_site_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let verdict = request_guard::cross_site(
+        request.method(),
+        request.uri().path(),
+        request.headers(),
+        request_guard::origin_of(&state.settings.public_base_url),
+        &[webhook::PATH],
+    );
+    match verdict {
+        Ok(()) => next.run(request).await,
+        Err(why) => {
+            tracing::warn!(
+                ?why,
+                path = request.uri().path(),
+                "cross-site request refused"
+            );
+            let error = crate::error::AppError::Forbidden;
+            (StatusCode::FORBIDDEN, axum::Json(error)).into_response()
+        }
+    }
+}
+
 /// Headers on every response. Pages set their own CSP with a per-response nonce (see
-/// `app::shell`); anything else gets a CSP that allows nothing.
-async fn security_headers(request: Request, next: Next) -> Response {
+/// `app::shell`); anything else gets a CSP that allows nothing. What sets no cache policy
+/// of its own (pages, server-function answers, CSV exports: anything that may carry a
+/// signed-in user's data) is never stored by a browser or proxy.
+async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    if state.settings.public_base_url.starts_with("https://") {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -52,7 +52,7 @@ impl std::fmt::Debug for MetricsToken {
 }
 
 impl Metrics {
-    pub fn observe_request(&self, method: &str, route: &str, elapsed: Duration) {
+    pub fn observe_request(&self, method: &'static str, route: &str, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();
         let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
         let h = requests

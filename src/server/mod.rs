@@ -10,6 +10,7 @@ pub mod http;
 pub mod jobs;
 pub mod metrics;
 pub mod payments;
+pub mod request_guard;
 pub mod services;
 pub mod state;
 pub mod storage;

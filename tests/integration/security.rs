@@ -3,7 +3,8 @@ use crate::common::{
     app_error, event_with, query, register, spawn_demo_app, spawn_production, test_settings,
     unique_email,
 };
-use tickex::api::auth::{IsDemoMode, RequestPasswordReset};
+use leptos::server_fn::ServerFn;
+use tickex::api::auth::{GetCurrentUser, IsDemoMode, LogIn, RequestPasswordReset};
 use tickex::api::orders::{Checkout, ListDevMailbox, PayDemoOrder};
 use tickex::error::AppError;
 
@@ -140,5 +141,101 @@ async fn paid_tickets_are_never_free_without_a_payment_provider() {
     assert_eq!(free.status(), 200, "free events still work");
     let statuses: Vec<String> = query(&app, "SELECT VALUE status FROM purchase", &[]).await;
     assert_eq!(statuses, vec!["paid"]);
+    app.stop().await;
+}
+
+/// A form on another site cannot post to TickEx (login CSRF included), whatever the
+/// cookie does; the signed Stripe webhook is exempt.
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let app = spawn_production(test_settings()).await;
+    let email = unique_email("csrf");
+    register(&app, &email, false).await;
+    let log_in = |headers: Vec<(&'static str, String)>| {
+        let mut request = app
+            .client
+            .post(format!("{}{}", app.base, <LogIn as ServerFn>::PATH))
+            .form(&[
+                ("email", email.as_str()),
+                ("password", "correct horse battery"),
+            ]);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    let from_evil = log_in(vec![("origin", "https://evil.example".into())])
+        .await
+        .unwrap();
+    assert_eq!(from_evil.status(), 403);
+    assert!(
+        from_evil.headers().get("set-cookie").is_none(),
+        "no session was made"
+    );
+    let fetch_metadata = log_in(vec![("sec-fetch-site", "cross-site".into())])
+        .await
+        .unwrap();
+    assert_eq!(fetch_metadata.status(), 403);
+    let same_site = log_in(vec![("origin", app.base.clone())]).await.unwrap();
+    assert!(
+        same_site.headers().get("set-cookie").is_some(),
+        "{}",
+        same_site.status()
+    );
+    let webhook = app
+        .client
+        .post(format!("{}/api/webhooks/stripe", app.base))
+        .header("origin", "https://stripe.example")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        webhook.status(),
+        403,
+        "the webhook is judged by its signature"
+    );
+    app.stop().await;
+}
+
+/// Made-up HTTP methods do not mint metric series; answers that may carry a user's data
+/// are never cached.
+#[tokio::test]
+async fn made_up_methods_and_caching() {
+    let mut settings = test_settings();
+    settings.metrics_token = Some(tickex::server::metrics::MetricsToken::new(
+        "scrape-me".into(),
+    ));
+    let app = spawn_production(settings).await;
+    for i in 0..20 {
+        let method = reqwest::Method::from_bytes(format!("MADEUP{i}").as_bytes()).unwrap();
+        app.client
+            .request(method, format!("{}/", app.base))
+            .send()
+            .await
+            .unwrap();
+    }
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .header("authorization", "Bearer scrape-me")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!metrics.contains("MADEUP"), "{metrics}");
+    assert!(metrics.contains("method=\"other\""));
+
+    let mut visitor = register(&app, &unique_email("cache"), false).await;
+    let answer = visitor.call::<GetCurrentUser>(&[]).await;
+    assert_eq!(answer.headers()["cache-control"], "no-store");
+    let page = visitor.get("/tickets").await;
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert!(
+        page.headers().get("strict-transport-security").is_none(),
+        "http: no HSTS"
+    );
     app.stop().await;
 }
