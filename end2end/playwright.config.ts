@@ -45,6 +45,8 @@ export default defineConfig({
       TICKEX_DATABASE_URL: "mem://",
       TICKEX_DATA_DIR: dataDir,
       TICKEX_DEMO: "true",
+      // Every test signs up from 127.0.0.1; the limit itself is tested in tests/integration.
+      TICKEX_ACCOUNT_REQUESTS_PER_ADDRESS: "1000",
     },
   },
 });

@@ -28,6 +28,9 @@ pub enum AppError {
     Busy,
     #[error("We could not reach TickEx. Check your connection and try again.")]
     Transport(String),
+    /// Over a rate limit; the number is how many seconds to wait (also `Retry-After`).
+    #[error("Too many attempts. Please wait {0} seconds and try again.")]
+    TooManyRequests(u64),
 }
 
 /// One form field's problem: `field` is the input's `name`.
@@ -75,6 +78,7 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Internal(_) | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::PaymentUnavailable(_) | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }

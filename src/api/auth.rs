@@ -41,6 +41,8 @@ pub async fn register_user(
         use crate::server::auth::{guard, session};
         use crate::server::services::accounts::{self, Registration};
 
+        let address = guard::client_address();
+        guard::throttle(&state, &[(&state.throttles.accounts_by_address, &address)])?;
         let mut errors = Vec::new();
         let mut check = |field: &str, result: Result<(), String>| {
             if let Err(message) = result {
@@ -88,6 +90,16 @@ pub async fn log_in(email: String, password: String, next: Option<String>) -> Re
         use crate::server::auth::{guard, session};
         use crate::server::services::accounts;
 
+        let address = guard::client_address();
+        let limits = &state.throttles;
+        let email_key = email.trim().to_lowercase();
+        guard::throttle(
+            &state,
+            &[
+                (&limits.sign_in_by_address, &address),
+                (&limits.sign_in_by_email, &email_key),
+            ],
+        )?;
         let user_id = accounts::authenticate(&state.db, &email, password).await?;
         // A fresh session id at every sign-in (no fixation); the old one, if any, ends.
         if let Some(previous) = guard::current_user(&state).await? {
@@ -183,6 +195,11 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
         use crate::domain::Email;
         use crate::server::services::accounts;
         let email = Email::parse(&email).map_err(|m| AppError::field("email", m))?;
+        let address = crate::server::auth::guard::client_address();
+        crate::server::auth::guard::throttle(
+            &state,
+            &[(&state.throttles.accounts_by_address, &address)],
+        )?;
         accounts::request_password_reset(&state, &email, chrono::Utc::now()).await
     })
     .await

@@ -70,6 +70,11 @@ fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if !redirects {
             parts.status = Some(error.status());
         }
+        if let AppError::TooManyRequests(secs) = error {
+            parts
+                .headers
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(*secs));
+        }
     }
     result
 }

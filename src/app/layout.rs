@@ -54,9 +54,9 @@ pub fn DemoBanner() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 demo.await.unwrap_or(false).then(|| view! {
-                    <p class="demo-banner" role="note">
+                    <aside class="demo-banner" aria-label="Demo mode">
                         "Demo mode: sample data, test payments (no money moves) and a dev mailbox. Not for real events."
-                    </p>
+                    </aside>
                 })
             })}
         </Suspense>

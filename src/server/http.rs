@@ -11,6 +11,7 @@ use crate::server::request_guard;
 use crate::server::services::{dashboard, demo};
 use crate::server::state::AppState;
 use crate::server::storage::{self, MEDIA_PATH};
+use crate::server::throttle::Throttles;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -93,6 +94,9 @@ pub async fn prepare_state(settings: Settings) -> Result<AppState, StartError> {
         mailer: email::from_settings(&settings),
         holds: Default::default(),
         metrics: Default::default(),
+        throttles: Arc::new(Throttles::new(
+            u32::try_from(settings.account_requests_per_address).unwrap_or(u32::MAX),
+        )),
         event_cache: Default::default(),
         leptos_options: leptos_options(&settings),
         settings: Arc::new(settings),
@@ -409,11 +413,15 @@ pub async fn start(state: AppState) -> Result<RunningServer, StartError> {
         let _ = tcp.set_nodelay(true);
     });
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
+        // The client's address (for rate limits) comes from the socket.
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        })
+        .await
     });
     let jobs = Jobs::start(&state);
     Ok(RunningServer {

@@ -7,6 +7,7 @@ use crate::server::hold_queue::HoldQueue;
 use crate::server::metrics::Metrics;
 use crate::server::payments::PaymentGateway;
 use crate::server::storage::ImageStore;
+use crate::server::throttle::Throttles;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -21,6 +22,7 @@ pub struct AppState {
     pub mailer: Arc<dyn Mailer>,
     pub holds: Arc<HoldQueue>,
     pub metrics: Arc<Metrics>,
+    pub throttles: Arc<Throttles>,
     pub event_cache: Arc<EventCache>,
     pub leptos_options: LeptosOptions,
 }

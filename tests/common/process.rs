@@ -96,6 +96,8 @@ pub fn server_env(data_dir: &Path, port: u16) -> Vec<(String, String)> {
         // the same fulfilment a Stripe payment does, with no network.
         ("TICKEX_DEMO", "true".into()),
         ("TICKEX_LOG", "warn".into()),
+        // Every simulated buyer signs up from 127.0.0.1.
+        ("TICKEX_ACCOUNT_REQUESTS_PER_ADDRESS", "1000000".into()),
         ("TICKEX_SWEEP_INTERVAL_SECS", "2".into()),
     ]
     .into_iter()

@@ -239,3 +239,68 @@ async fn made_up_methods_and_caching() {
     );
     app.stop().await;
 }
+
+/// Guessing one account's password is throttled: after five attempts (right or wrong) for
+/// one email, sign-in answers 429 with `Retry-After`, before any password is hashed.
+/// Registrations from one address are capped too (the default limit, not the tests').
+#[tokio::test]
+async fn sign_in_and_sign_up_are_throttled() {
+    let mut settings = test_settings();
+    settings.account_requests_per_address = 10;
+    let app = spawn_production(settings).await;
+    let email = unique_email("target");
+    register(&app, &email, false).await;
+    let mut attacker = app.visitor();
+    for attempt in 0..5 {
+        let response = attacker
+            .call::<LogIn>(&[("email", &email), ("password", "wrong guess")])
+            .await;
+        assert_eq!(response.status(), 422, "attempt {attempt}");
+    }
+    let refused = attacker
+        .call::<LogIn>(&[("email", &email), ("password", "correct horse battery")])
+        .await;
+    assert_eq!(refused.status(), 429);
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert!(matches!(
+        app_error(refused).await,
+        AppError::TooManyRequests(_)
+    ));
+    let other = attacker
+        .call::<LogIn>(&[
+            ("email", "someone-else@example.com"),
+            ("password", "x".repeat(100_000).as_str()),
+        ])
+        .await;
+    assert_eq!(
+        other.status(),
+        422,
+        "another account is not locked; a huge password is refused cheaply"
+    );
+
+    let mut signups = Vec::new();
+    for i in 0..12 {
+        let mut visitor = app.visitor();
+        let email = unique_email(&format!("flood{i}"));
+        let response = visitor
+            .call::<tickex::api::auth::RegisterUser>(&[
+                ("name", "Flood"),
+                ("email", email.as_str()),
+                ("password", "correct horse battery"),
+            ])
+            .await;
+        signups.push(response.status().as_u16());
+    }
+    // One registration above came first; ten in all fit the burst.
+    assert_eq!(
+        signups.iter().filter(|s| **s == 429).count(),
+        3,
+        "{signups:?}"
+    );
+    app.stop().await;
+}

@@ -65,6 +65,29 @@ pub async fn require_admin(state: &AppState) -> Result<CurrentUser, AppError> {
     }
 }
 
+/// The client's address from the socket, for rate limits ("unknown" outside a request).
+pub fn client_address() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Takes one attempt from each limit; over any, `TooManyRequests` with the wait.
+pub fn throttle(
+    state: &AppState,
+    attempts: &[(&crate::server::throttle::Limiter, &str)],
+) -> Result<(), AppError> {
+    state.throttles.check(attempts).map_err(|wait| {
+        tracing::warn!(wait_secs = wait.as_secs() + 1, "rate limit reached");
+        AppError::TooManyRequests(wait.as_secs() + 1)
+    })
+}
+
 /// An organizer manages their own events; an admin manages all.
 pub fn may_manage(user: &CurrentUser, organizer_id: &str) -> bool {
     user.role == Role::Admin || (user.role.can_organize() && user.id == organizer_id)

@@ -52,6 +52,9 @@ pub struct Settings {
     pub stripe: Option<StripeSettings>,
     /// How long a checkout holds its tickets.
     pub hold_secs: i64,
+    /// Registrations and password-reset requests one client address may make at once
+    /// (then one more every 30 s).
+    pub account_requests_per_address: i64,
     /// How often expired holds are swept back into stock.
     pub sweep_interval_secs: i64,
     /// Resend for email; the dev mailbox when absent.
@@ -84,6 +87,7 @@ struct FileSettings {
     cloudinary_api_base: Option<String>,
     stripe_api_base: Option<String>,
     hold_secs: Option<i64>,
+    account_requests_per_address: Option<i64>,
     sweep_interval_secs: Option<i64>,
     resend_api_base: Option<String>,
     email_from: Option<String>,
@@ -224,6 +228,12 @@ impl Settings {
         // 30 minutes is the shortest life of a Stripe Checkout Session.
         let hold_secs = seconds("hold_secs", file.hold_secs, 30 * 60, 60)?;
         let sweep_interval_secs = seconds("sweep_interval_secs", file.sweep_interval_secs, 30, 1)?;
+        let account_requests_per_address = seconds(
+            "account_requests_per_address",
+            file.account_requests_per_address,
+            10,
+            1,
+        )?;
 
         // Two secrets that only make sense together: both or neither.
         let pair = |first: &str, second: &str| match (secret(first), secret(second)) {
@@ -321,6 +331,7 @@ impl Settings {
             cloudinary,
             stripe,
             hold_secs,
+            account_requests_per_address,
             sweep_interval_secs,
             resend,
             email_from,
@@ -350,6 +361,7 @@ impl Settings {
             cloudinary: None,
             stripe: None,
             hold_secs: 30 * 60,
+            account_requests_per_address: 10,
             // Tests run the sweeper and the outbox worker themselves, at the time they choose.
             sweep_interval_secs: 3600,
             resend: None,

@@ -50,6 +50,10 @@ pub async fn authenticate(db: &Db, email: &str, password: String) -> Result<Stri
     let Ok(email) = Email::parse(email) else {
         return Err(invalid());
     };
+    // The same cap as at registration: a megabyte-long "password" costs no more to refuse.
+    if password.chars().count() > 128 {
+        return Err(invalid());
+    }
     let credentials = UserRepo(db)
         .find_credentials(email.as_str())
         .await
