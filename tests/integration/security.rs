@@ -304,3 +304,52 @@ async fn sign_in_and_sign_up_are_throttled() {
     );
     app.stop().await;
 }
+
+/// One account cannot hold an event's stock hostage with unpaid orders: three at a time.
+#[tokio::test]
+async fn one_account_holds_at_most_three_unpaid_orders_per_event() {
+    let app = crate::common::spawn_app().await;
+    let (event, types) = event_with(&app, &[("Standard", "25", "50")]).await;
+    let mut buyer = register(&app, &unique_email("hoarder"), false).await;
+    let mut orders = Vec::new();
+    for attempt in 0..4 {
+        let response = buyer
+            .call::<Checkout>(&[
+                ("event_id", event.as_str()),
+                ("lines[0][ticket_type_id]", types[0].as_str()),
+                ("lines[0][quantity]", "2"),
+            ])
+            .await;
+        if attempt < 3 {
+            assert_eq!(response.status(), 200, "attempt {attempt}");
+            let url: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+            orders.push(url.trim_start_matches("/pay/demo/").to_owned());
+        } else {
+            assert_eq!(response.status(), 422);
+            match app_error(response).await {
+                AppError::Validation(message) => assert!(message.contains("waiting for payment")),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    let held: Vec<i64> = query(
+        &app,
+        "SELECT VALUE held FROM type::record('ticket_type', $id)",
+        &[("id", &types[0])],
+    )
+    .await;
+    assert_eq!(held, vec![6], "the refused order held nothing");
+    let cancelled = buyer
+        .call::<tickex::api::orders::CancelPayment>(&[("id", orders[0].as_str())])
+        .await;
+    assert!(cancelled.status().is_success() || cancelled.status().is_redirection());
+    let again = buyer
+        .call::<Checkout>(&[
+            ("event_id", event.as_str()),
+            ("lines[0][ticket_type_id]", types[0].as_str()),
+            ("lines[0][quantity]", "1"),
+        ])
+        .await;
+    assert_eq!(again.status(), 200, "a freed slot can be used");
+    app.stop().await;
+}

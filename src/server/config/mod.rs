@@ -55,6 +55,8 @@ pub struct Settings {
     /// Registrations and password-reset requests one client address may make at once
     /// (then one more every 30 s).
     pub account_requests_per_address: i64,
+    /// Orders one account may have waiting for payment at one event.
+    pub max_pending_orders: i64,
     /// How often expired holds are swept back into stock.
     pub sweep_interval_secs: i64,
     /// Resend for email; the dev mailbox when absent.
@@ -88,6 +90,7 @@ struct FileSettings {
     stripe_api_base: Option<String>,
     hold_secs: Option<i64>,
     account_requests_per_address: Option<i64>,
+    max_pending_orders: Option<i64>,
     sweep_interval_secs: Option<i64>,
     resend_api_base: Option<String>,
     email_from: Option<String>,
@@ -228,6 +231,7 @@ impl Settings {
         // 30 minutes is the shortest life of a Stripe Checkout Session.
         let hold_secs = seconds("hold_secs", file.hold_secs, 30 * 60, 60)?;
         let sweep_interval_secs = seconds("sweep_interval_secs", file.sweep_interval_secs, 30, 1)?;
+        let max_pending_orders = seconds("max_pending_orders", file.max_pending_orders, 3, 1)?;
         let account_requests_per_address = seconds(
             "account_requests_per_address",
             file.account_requests_per_address,
@@ -332,6 +336,7 @@ impl Settings {
             stripe,
             hold_secs,
             account_requests_per_address,
+            max_pending_orders,
             sweep_interval_secs,
             resend,
             email_from,
@@ -362,6 +367,7 @@ impl Settings {
             stripe: None,
             hold_secs: 30 * 60,
             account_requests_per_address: 10,
+            max_pending_orders: 3,
             // Tests run the sweeper and the outbox worker themselves, at the time they choose.
             sweep_interval_secs: 3600,
             resend: None,

@@ -9,6 +9,8 @@ use surrealdb::types::{RecordId, SurrealValue};
 
 /// What `THROW` reports when a guarded inventory update found too little stock.
 pub const SOLD_OUT: &str = "sold_out:";
+/// The buyer already has as many orders waiting for payment at this event as allowed.
+pub const TOO_MANY_PENDING: &str = "too_many_pending";
 /// The order was no longer in the status the transition expected.
 pub const WRONG_STATUS: &str = "wrong_status";
 
@@ -122,11 +124,22 @@ pub struct OrderRepo<'a>(pub &'a Db);
 
 impl OrderRepo<'_> {
     /// Moves each line's quantity from `available` to `held` and creates the pending
-    /// order, all or nothing. Throws `sold_out:<ticket type id>` for the first line short.
-    pub async fn hold(&self, id: &str, order: NewOrder, actor: &str) -> Result<(), DbError> {
+    /// order, all or nothing. Throws `sold_out:<ticket type id>` for the first line short,
+    /// and `too_many_pending` when the buyer already holds `max_pending` unpaid orders for
+    /// this event (so one account cannot hold an event's stock hostage).
+    pub async fn hold(
+        &self,
+        id: &str,
+        order: NewOrder,
+        max_pending: i64,
+        actor: &str,
+    ) -> Result<(), DbError> {
         let sql = format!(
             "BEGIN TRANSACTION;
              LET $purchase = type::record('purchase', $id);
+             LET $pending = (SELECT VALUE id FROM purchase
+                WHERE buyer = $order.buyer AND event = $order.event AND status = 'pending');
+             IF array::len($pending) >= $max_pending {{ THROW 'too_many_pending' }};
              FOR $line IN $order.lines {{
                 LET $held = (UPDATE $line.ticket_type
                     SET available -= $line.quantity, held += $line.quantity
@@ -150,6 +163,7 @@ impl OrderRepo<'_> {
                 vars![
                     ("id", id.to_owned()),
                     ("order", order),
+                    ("max_pending", max_pending),
                     ("from", None::<String>),
                     ("to", "pending".to_owned()),
                     ("actor", actor.to_owned()),

@@ -6,7 +6,7 @@ use crate::domain::{urlencode, CheckoutLine, EventOffer, Selection, TicketOffer}
 use crate::error::AppError;
 use crate::server::auth::session::CurrentUser;
 use crate::server::db::events::TicketTypeRecord;
-use crate::server::db::orders::{NewOrder, OrderLine, OrderRepo, SOLD_OUT};
+use crate::server::db::orders::{NewOrder, OrderLine, OrderRepo, SOLD_OUT, TOO_MANY_PENDING};
 use crate::server::db::{new_id, DbError, EventRepo};
 use crate::server::payments::SessionRequest;
 use crate::server::state::AppState;
@@ -75,7 +75,9 @@ pub async fn checkout(
         // Correctness comes from the guarded transaction; queueing spares this instance's
         // buyers of the same ticket types a storm of conflicts and retries.
         let _turns = state.holds.turns(&selection.ticket_type_ids()).await;
-        OrderRepo(&state.db).hold(&order_id, order, &actor).await
+        OrderRepo(&state.db)
+            .hold(&order_id, order, state.settings.max_pending_orders, &actor)
+            .await
     };
     match held {
         Ok(()) => {
@@ -85,6 +87,12 @@ pub async fn checkout(
         Err(DbError::Rejected(code)) if code.starts_with(SOLD_OUT) => {
             state.metrics.sold_out_rejected();
             return Err(sold_out_message(state, &code[SOLD_OUT.len()..], &ticket_types).await);
+        }
+        Err(DbError::Rejected(code)) if code == TOO_MANY_PENDING => {
+            return Err(AppError::Validation(format!(
+                "You already have {} orders for this event waiting for payment. Pay or cancel one of them first (see My tickets).",
+                state.settings.max_pending_orders
+            )));
         }
         Err(DbError::Contention(attempts)) => {
             tracing::warn!(attempts, "hold gave up after repeated conflicts");
