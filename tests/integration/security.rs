@@ -1,7 +1,7 @@
 //! Safe by default: what an attacker gets from a default start of the binary.
 use crate::common::{
     app_error, event_with, query, register, spawn_demo_app, spawn_production, test_settings,
-    unique_email,
+    unique_email, Visitor,
 };
 use leptos::server_fn::ServerFn;
 use tickex::api::auth::{GetCurrentUser, IsDemoMode, LogIn, RequestPasswordReset};
@@ -114,13 +114,7 @@ async fn paid_tickets_are_never_free_without_a_payment_provider() {
     let app = spawn_production(test_settings()).await;
     let (event, types) = event_with(&app, &[("Standard", "25", "10"), ("Free", "0", "10")]).await;
     let mut buyer = register(&app, &unique_email("buyer"), false).await;
-    let refused = buyer
-        .call::<Checkout>(&[
-            ("event_id", &event),
-            ("lines[0][ticket_type_id]", &types[0]),
-            ("lines[0][quantity]", "2"),
-        ])
-        .await;
+    let refused = checkout(&mut buyer, &event, &types[0], "2").await;
     assert_eq!(refused.status(), 422);
     match app_error(refused).await {
         AppError::Validation(message) => assert!(message.contains("payments are not set up")),
@@ -131,13 +125,7 @@ async fn paid_tickets_are_never_free_without_a_payment_provider() {
     let paid = buyer.call::<PayDemoOrder>(&[("id", "anything")]).await;
     assert_eq!(paid.status(), 404);
 
-    let free = buyer
-        .call::<Checkout>(&[
-            ("event_id", &event),
-            ("lines[0][ticket_type_id]", &types[1]),
-            ("lines[0][quantity]", "1"),
-        ])
-        .await;
+    let free = checkout(&mut buyer, &event, &types[1], "1").await;
     assert_eq!(free.status(), 200, "free events still work");
     let statuses: Vec<String> = query(&app, "SELECT VALUE status FROM purchase", &[]).await;
     assert_eq!(statuses, vec!["paid"]);
@@ -313,13 +301,7 @@ async fn one_account_holds_at_most_three_unpaid_orders_per_event() {
     let mut buyer = register(&app, &unique_email("hoarder"), false).await;
     let mut orders = Vec::new();
     for attempt in 0..4 {
-        let response = buyer
-            .call::<Checkout>(&[
-                ("event_id", event.as_str()),
-                ("lines[0][ticket_type_id]", types[0].as_str()),
-                ("lines[0][quantity]", "2"),
-            ])
-            .await;
+        let response = checkout(&mut buyer, &event, &types[0], "2").await;
         if attempt < 3 {
             assert_eq!(response.status(), 200, "attempt {attempt}");
             let url: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
@@ -343,13 +325,23 @@ async fn one_account_holds_at_most_three_unpaid_orders_per_event() {
         .call::<tickex::api::orders::CancelPayment>(&[("id", orders[0].as_str())])
         .await;
     assert!(cancelled.status().is_success() || cancelled.status().is_redirection());
-    let again = buyer
-        .call::<Checkout>(&[
-            ("event_id", event.as_str()),
-            ("lines[0][ticket_type_id]", types[0].as_str()),
-            ("lines[0][quantity]", "1"),
-        ])
-        .await;
+    let again = checkout(&mut buyer, &event, &types[0], "1").await;
     assert_eq!(again.status(), 200, "a freed slot can be used");
     app.stop().await;
+}
+
+/// Checks out `quantity` of one ticket type as the event page's form does.
+async fn checkout(
+    buyer: &mut Visitor<'_>,
+    event: &str,
+    ticket_type: &str,
+    quantity: &str,
+) -> reqwest::Response {
+    buyer
+        .call::<Checkout>(&[
+            ("event_id", event),
+            ("lines[0][ticket_type_id]", ticket_type),
+            ("lines[0][quantity]", quantity),
+        ])
+        .await
 }
