@@ -32,18 +32,35 @@ async fn begin(app: &TestApp, next: &str) -> (String, String) {
             .map(|(_, v)| v.into_owned())
             .unwrap_or_else(|| panic!("{name} missing from {location}"))
     };
+    let bound = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        bound.starts_with(&format!("tickex_oidc={}", param("state"))) && bound.contains("HttpOnly"),
+        "the state is bound to this browser: {bound}"
+    );
     assert_eq!(param("client_id"), CLIENT_ID);
     assert_eq!(param("code_challenge_method"), "S256");
     assert!(!param("code_challenge").is_empty());
     (param("state"), param("nonce"))
 }
 
+/// Google sends the browser that started the sign-in back, with its state cookie.
 async fn callback<'a>(app: &'a TestApp, state: &str) -> (reqwest::Response, Visitor<'a>) {
-    let response = app
-        .get(&format!(
-            "/auth/google/callback?code=the-code&state={state}"
-        ))
-        .await;
+    callback_from(app, state, Some(state)).await
+}
+
+async fn callback_from<'a>(
+    app: &'a TestApp,
+    state: &str,
+    cookie: Option<&str>,
+) -> (reqwest::Response, Visitor<'a>) {
+    let mut request = app.client.get(format!(
+        "{}/auth/google/callback?code=the-code&state={state}",
+        app.base
+    ));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", format!("tickex_oidc={cookie}"));
+    }
+    let response = request.send().await.unwrap();
     let mut visitor = app.visitor();
     if let Some(cookie) = response.headers().get("set-cookie") {
         visitor.cookie = Some(
@@ -164,5 +181,35 @@ async fn the_google_button_is_hidden_when_not_configured() {
     let login = app.get("/login").await.text().await.unwrap();
     assert!(!login.contains("Continue with Google"));
     assert_eq!(app.get("/auth/google/start").await.status(), 404);
+    app.stop().await;
+}
+
+/// Someone else's `state` (login CSRF: an attacker starts a sign-in and sends the victim
+/// the callback link) is refused in a browser that did not start that sign-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_in_another_browser_is_refused() {
+    let provider = Provider::start().await;
+    let app = spawn_with(provider.settings()).await;
+    let (state, nonce) = begin(&app, "/account").await;
+    provider
+        .answer_token(provider.id_token(
+            &provider.key,
+            provider.claims(&nonce, "google-sub-csrf", "attacker@example.com", true),
+        ))
+        .await;
+    for cookie in [None, Some("some-other-state")] {
+        let (response, visitor) = callback_from(&app, &state, cookie).await;
+        assert_eq!(response.headers()["location"], "/login?error=google");
+        assert!(!visitor
+            .cookie
+            .is_some_and(|c| c.starts_with("tickex_session")));
+    }
+    let users: Vec<String> = crate::common::query(
+        &app,
+        "SELECT VALUE email FROM user WHERE email = 'attacker@example.com'",
+        &[],
+    )
+    .await;
+    assert!(users.is_empty(), "no account was signed in or created");
     app.stop().await;
 }

@@ -8,7 +8,7 @@ use crate::server::db::oidc::{OidcRepo, PendingLogin};
 use crate::server::db::{DbError, NewUser, UserRepo};
 use crate::server::state::AppState;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
@@ -94,12 +94,47 @@ pub struct StartQuery {
 /// Sends the browser to Google with a fresh state, nonce and PKCE challenge.
 pub async fn start(State(state): State<AppState>, Query(query): Query<StartQuery>) -> Response {
     match begin(&state, query.next.as_deref()).await {
-        Ok(url) => Redirect::to(&url).into_response(),
+        Ok((url, csrf)) => {
+            let mut response = Redirect::to(&url).into_response();
+            set_cookie(&mut response, &state_cookie(&state, Some(&csrf)));
+            response
+        }
         Err(error) => failed(error),
     }
 }
 
-async fn begin(state: &AppState, next: Option<&str>) -> Result<String, GoogleError> {
+/// The browser that started a sign-in keeps its `state` in a short-lived cookie; the
+/// callback must come back to that browser (no login CSRF with someone else's `state`).
+const STATE_COOKIE: &str = "tickex_oidc";
+
+fn state_cookie(state: &AppState, value: Option<&str>) -> String {
+    let secure = if state.settings.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let (value, age) = value.map_or(("", 0), |v| (v, 600));
+    format!("{STATE_COOKIE}={value}; Path={CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age={age}{secure}")
+}
+
+fn set_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+async fn begin(state: &AppState, next: Option<&str>) -> Result<(String, String), GoogleError> {
     let (client, _) = client(state).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, csrf, nonce) = client
@@ -123,7 +158,7 @@ async fn begin(state: &AppState, next: Option<&str>) -> Result<String, GoogleErr
             Utc::now() + Duration::minutes(10),
         )
         .await?;
-    Ok(url.to_string())
+    Ok((url.to_string(), csrf.secret().clone()))
 }
 
 #[derive(Deserialize)]
@@ -136,7 +171,13 @@ pub struct CallbackQuery {
 pub async fn callback(
     State(state): State<AppState>,
     Query(query): Query<CallbackQuery>,
+    headers: HeaderMap,
 ) -> Response {
+    if query.state.is_none() || cookie_value(&headers, STATE_COOKIE) != query.state.as_deref() {
+        let mut response = failed(GoogleError::State);
+        set_cookie(&mut response, &state_cookie(&state, None));
+        return response;
+    }
     match finish(&state, query).await {
         Ok((token, next)) => {
             let mut response = Redirect::to(&next).into_response();
@@ -145,6 +186,7 @@ pub async fn callback(
             {
                 response.headers_mut().insert(header::SET_COOKIE, value);
             }
+            set_cookie(&mut response, &state_cookie(&state, None));
             response
         }
         Err(error) => failed(error),
