@@ -54,13 +54,7 @@ async fn a_default_start_has_no_mailbox_and_stores_no_reset_link() {
     )
     .unwrap();
     assert!(!demo);
-    assert!(!app
-        .get("/")
-        .await
-        .text()
-        .await
-        .unwrap()
-        .contains("Demo mode"));
+    assert!(!shows_demo_banner(&app).await);
     app.stop().await;
 }
 
@@ -68,13 +62,7 @@ async fn a_default_start_has_no_mailbox_and_stores_no_reset_link() {
 #[tokio::test]
 async fn the_demo_mailbox_shows_each_user_only_their_own_emails() {
     let app = spawn_demo_app().await;
-    assert!(app
-        .get("/")
-        .await
-        .text()
-        .await
-        .unwrap()
-        .contains("Demo mode"));
+    assert!(shows_demo_banner(&app).await);
     let ada_email = unique_email("ada");
     let mut ada = register(&app, &ada_email, false).await;
     let mut eve = register(&app, &unique_email("eve"), false).await;
@@ -344,4 +332,13 @@ async fn checkout(
             ("lines[0][quantity]", quantity),
         ])
         .await
+}
+
+async fn shows_demo_banner(app: &crate::common::TestApp) -> bool {
+    app.get("/")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Demo mode")
 }

@@ -60,28 +60,33 @@ async fn load(db: &Db, order_id: &str) -> Result<OrderRecord, OrderError> {
         .ok_or_else(|| OrderError::NotFound(order_id.to_owned()))
 }
 
-/// The order as its buyer may see it; someone else's order does not exist for them.
-async fn buyers_order(
+/// The order when `may_see` allows it; an order the caller may not see does not exist
+/// for them (404, not 403, so ids cannot be probed).
+async fn order_if(
     db: &Db,
-    user: &CurrentUser,
     order_id: &str,
+    may_see: impl Fn(&OrderRecord) -> bool,
 ) -> Result<OrderRecord, AppError> {
     OrderRepo(db)
         .find(order_id)
         .await
         .map_err(AppError::internal)?
-        .filter(|o| o.buyer == user.id)
+        .filter(|o| may_see(o))
         .ok_or_else(|| AppError::NotFound("order".into()))
+}
+
+/// The order as its buyer may see it.
+async fn buyers_order(
+    db: &Db,
+    user: &CurrentUser,
+    order_id: &str,
+) -> Result<OrderRecord, AppError> {
+    order_if(db, order_id, |o| o.buyer == user.id).await
 }
 
 /// The order as the organizer of its event (or an admin) may manage it.
 async fn managed(db: &Db, user: &CurrentUser, order_id: &str) -> Result<OrderRecord, AppError> {
-    OrderRepo(db)
-        .find(order_id)
-        .await
-        .map_err(AppError::internal)?
-        .filter(|o| may_manage(user, &o.event_organizer))
-        .ok_or_else(|| AppError::NotFound("order".into()))
+    order_if(db, order_id, |o| may_manage(user, &o.event_organizer)).await
 }
 
 /// Crockford's base32: no I, L, O or U, so references read aloud without confusion.

@@ -2,9 +2,10 @@
 //! a free order). Fulfil once, whoever reports first; a payment that arrives after its
 //! seats were sold to someone else is refunded exactly once.
 use super::refunds::{release, Release};
-use super::{actor_of, buyers_order, load, managed, short_reference, ticket_code, OrderError};
+use super::{actor_of, buyers_order, load, order_if, short_reference, ticket_code, OrderError};
 use crate::domain::OrderStatus;
 use crate::error::AppError;
+use crate::server::auth::guard::may_manage;
 use crate::server::auth::session::CurrentUser;
 use crate::server::db::orders::{
     Fulfilment, NewTicket, OrderRecord, OrderRepo, SOLD_OUT, WRONG_STATUS,
@@ -330,11 +331,10 @@ pub async fn resend_tickets(
     order_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let order = match buyers_order(&state.db, user, order_id).await {
-        Ok(order) => order,
-        Err(AppError::NotFound(_)) => managed(&state.db, user, order_id).await?,
-        Err(e) => return Err(e),
-    };
+    let order = order_if(&state.db, order_id, |o| {
+        o.buyer == user.id || may_manage(user, &o.event_organizer)
+    })
+    .await?;
     if order.status != OrderStatus::Paid {
         return Err(AppError::Validation(
             "Only a paid order has tickets to send.".into(),
