@@ -2,13 +2,19 @@ import { test as base, expect, Page } from "@playwright/test";
 
 /** Fails the test on any uncaught page error (a dead wasm bundle would show up here). */
 export const test = base.extend<{ page: Page }>({
-  page: async ({ page }, use) => {
+  page: async ({ page }, use, testInfo) => {
     const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
+    const record = (text: string) => {
+      errors.push(`${page.url()}: ${text}`);
+      // Printed again at the very end of the run (console-errors-reporter.ts), where a
+      // truncated CI log still shows it.
+      testInfo.annotations.push({ type: "console error", description: `${page.url()}: ${text}` });
+    };
+    page.on("pageerror", (error) => record(error.stack ?? error.message));
     page.on("console", (message) => {
       // A 404 page load is logged as a failed resource; the hydration check covers assets.
       if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
-        errors.push(message.text());
+        record(message.text());
       }
     });
     await use(page);
