@@ -62,3 +62,25 @@ test("a forgotten password is reset through the link in the mailbox", async ({ p
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("link", { name: "Fern Forgetful" })).toBeVisible();
 });
+
+test("a new account confirms its email through the link in the mailbox", async ({ page }) => {
+  const email = unique("confirm");
+  await registerCustomer(page, "Cleo Confirm", email, "a long enough password");
+  const reminder = page.getByRole("complementary", { name: "Reminder" });
+  await expect(reminder).toBeVisible();
+
+  await page.goto("/dev/mailbox");
+  await hydrated(page);
+  await page.getByRole("row").filter({ hasText: email })
+    .getByRole("link", { name: "Confirm your email for TickEx" }).click();
+  await page.getByRole("link", { name: /verify-email\?token=/ }).click();
+  await expect(page.getByRole("heading", { name: "Confirm your email" })).toBeVisible();
+  await hydrated(page);
+  await page.getByRole("button", { name: "Confirm my email" }).click();
+  await expect(page.getByText("Thank you, your email address is confirmed.")).toBeVisible();
+
+  await page.goto("/account");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+  await expect(reminder).toHaveCount(0);
+});

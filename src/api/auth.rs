@@ -10,6 +10,7 @@ pub async fn get_current_user() -> Result<Option<UserView>, AppError> {
             name: u.name,
             email: u.email,
             role: u.role,
+            email_verified: u.email_verified,
         }))
     })
     .await
@@ -65,7 +66,7 @@ pub async fn register_user(
             return Err(AppError::Fields(errors));
         };
         let user_id = accounts::register(
-            &state.db,
+            &state,
             Registration {
                 name,
                 email,
@@ -215,6 +216,46 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
         accounts::reset_password(&state.db, &token, password, chrono::Utc::now()).await?;
         leptos_axum::redirect("/login?reset=1");
         Ok(())
+    })
+    .await
+}
+
+/// Confirms the address behind the link in the confirmation email (a POST from the page the
+/// link opens: following a link changes nothing).
+#[server]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    crate::api::serve(|state| async move {
+        use crate::server::services::accounts;
+        accounts::verify_email(&state.db, &token, chrono::Utc::now()).await?;
+        leptos_axum::redirect("/verify-email?done=1");
+        Ok(())
+    })
+    .await
+}
+
+/// Sends the signed-in user a new link to confirm their address.
+#[server]
+pub async fn send_verification_email() -> Result<(), AppError> {
+    crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
+        use crate::domain::Email;
+        use crate::server::auth::guard;
+        use crate::server::services::accounts;
+        let address = guard::client_address();
+        guard::throttle(&state, &[(&state.throttles.accounts_by_address, &address)])?;
+        if user.email_verified {
+            return Ok(());
+        }
+        let email = Email::parse(&user.email).map_err(AppError::internal)?;
+        let sent =
+            accounts::send_verification(&state, &user.id, &email, &user.name, chrono::Utc::now())
+                .await?;
+        if sent {
+            Ok(())
+        } else {
+            Err(AppError::Validation(
+                "We cannot send email right now. Please try again later.".into(),
+            ))
+        }
     })
     .await
 }

@@ -63,6 +63,24 @@ pub fn DemoBanner() -> impl IntoView {
     }
 }
 
+/// On every page while the signed-in user's address is unconfirmed.
+#[component]
+pub fn ConfirmEmailBanner() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                session.user().await.filter(|user| !user.email_verified).map(|user| view! {
+                    <aside class="container notice confirm-email-banner" aria-label="Reminder">
+                        {format!("Please confirm {} with the link we emailed you. ", user.email)}
+                        <A href="/account">"Send it again"</A>
+                    </aside>
+                })
+            })}
+        </Transition>
+    }
+}
+
 #[component]
 pub fn Footer() -> impl IntoView {
     view! {

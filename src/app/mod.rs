@@ -4,7 +4,7 @@ mod pages;
 mod session;
 mod status;
 
-use layout::{DemoBanner, Footer, Header};
+use layout::{ConfirmEmailBanner, DemoBanner, Footer, Header};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
@@ -15,12 +15,11 @@ use pages::{
     AccountPage, AdminUsersPage, DashboardPage, DemoPaymentPage, DevMailboxPage, EditEventPage,
     EventPage, EventSalesPage, ForgotPasswordPage, HomePage, LoginPage, ManagedOrderPage,
     MyTicketsPage, NewEventPage, NotFoundPage, OrderPage, RegisterPage, ResetPasswordPage,
+    VerifyEmailPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    status::set_page_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -50,6 +49,7 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main">"Skip to content"</a>
             <DemoBanner />
             <Header />
+            <ConfirmEmailBanner />
             <main id="main" class="container">
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tickets") view=MyTicketsPage ssr=SsrMode::Async />
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async />
                     <Route path=path!("/dev/mailbox") view=DevMailboxPage ssr=SsrMode::Async />
                 </Routes>
             </main>

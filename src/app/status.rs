@@ -12,24 +12,3 @@ pub fn set_status(_code: u16) {
         options.set_status(code);
     }
 }
-
-/// The page CSP: scripts only from us or with this response's nonce, WebAssembly allowed,
-/// no framing.
-#[cfg(feature = "ssr")]
-pub fn set_page_csp() {
-    let (Some(options), Some(nonce)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        leptos::nonce::use_nonce(),
-    ) else {
-        return;
-    };
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data: blob: https://res.cloudinary.com; \
-         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
-         form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'"
-    );
-    if let Ok(value) = http::HeaderValue::from_str(&policy) {
-        options.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
-    }
-}

@@ -177,6 +177,8 @@ pub struct UserView {
     pub name: String,
     pub email: String,
     pub role: Role,
+    /// Unverified accounts can buy; pages remind them to confirm the address.
+    pub email_verified: bool,
 }
 
 /// A user as the admin's user list shows them.

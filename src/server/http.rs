@@ -5,6 +5,7 @@ use crate::server::auth::{google, guard};
 use crate::server::config::Settings;
 use crate::server::db::{Db, DbError};
 use crate::server::email::{self, outbox};
+use crate::server::headers;
 use crate::server::jobs::Jobs;
 use crate::server::payments::{self, webhook};
 use crate::server::request_guard;
@@ -151,7 +152,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .nest("/pkg", pkg)
         .nest(MEDIA_PATH, media)
-        .leptos_routes_with_context(&state, routes, leptos::nonce::provide_nonce, {
+        .leptos_routes_with_context(&state, routes, headers::provide_page_nonce, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
@@ -161,7 +162,7 @@ pub fn router(state: AppState) -> Router {
         >(
             move || {
                 provide_context(fallback_state.clone());
-                leptos::nonce::provide_nonce();
+                headers::provide_page_nonce();
             },
             shell,
         ))
@@ -171,8 +172,8 @@ pub fn router(state: AppState) -> Router {
             same_site_only,
         ))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
-            security_headers,
+            state.settings.public_base_url.starts_with("https://"),
+            headers::security_headers,
         ))
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(state.settings.body_limit_bytes))
@@ -336,39 +337,6 @@ async fn same_site_only(State(state): State<AppState>, request: Request, next: N
             (StatusCode::FORBIDDEN, axum::Json(error)).into_response()
         }
     }
-}
-
-/// Headers on every response. Pages set their own CSP with a per-response nonce (see
-/// `app::shell`); anything else gets a CSP that allows nothing. What sets no cache policy
-/// of its own (pages, server-function answers, CSV exports: anything that may carry a
-/// signed-in user's data) is never stored by a browser or proxy.
-async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    headers
-        .entry(header::CACHE_CONTROL)
-        .or_insert(HeaderValue::from_static("no-store"));
-    if state.settings.public_base_url.starts_with("https://") {
-        headers.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
-        );
-    }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    headers
-        .entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static(
-            "default-src 'none'; frame-ancestors 'none'",
-        ));
-    response
 }
 
 /// How long a background job's round may take to finish at shutdown.

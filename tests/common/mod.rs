@@ -388,6 +388,7 @@ pub async fn buyers(app: &TestApp, n: usize) -> Vec<tickex::server::auth::sessio
                 email: email.clone(),
                 password_hash: None,
                 role: "customer",
+                email_verified: true,
             })
             .await
             .unwrap();
@@ -396,6 +397,7 @@ pub async fn buyers(app: &TestApp, n: usize) -> Vec<tickex::server::auth::sessio
             name: format!("Buyer {i}"),
             email,
             role: tickex::domain::Role::Customer,
+            email_verified: true,
             session_key: String::new(),
         });
     }
@@ -409,6 +411,7 @@ pub fn admin() -> tickex::server::auth::session::CurrentUser {
         name: "Ops".into(),
         email: "ops@example.com".into(),
         role: tickex::domain::Role::Admin,
+        email_verified: true,
         session_key: String::new(),
     }
 }

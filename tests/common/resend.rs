@@ -54,3 +54,29 @@ pub async fn spawn(double: Double) -> String {
     tokio::spawn(async move { axum::serve(listener, router).await });
     format!("http://{addr}")
 }
+
+/// `settings` with Resend pointed at a fresh double.
+pub async fn settings(
+    double: Double,
+    mut settings: tickex::server::config::Settings,
+) -> tickex::server::config::Settings {
+    settings.resend = Some(tickex::server::config::ResendSettings {
+        api_key: "re_test_key".into(),
+        api_base: spawn(double).await,
+    });
+    settings
+}
+
+/// The `token=` of the newest email with `subject` the double received.
+pub fn newest_token(double: &Double, subject: &str) -> String {
+    let d = double.lock().unwrap();
+    let body = &d
+        .received
+        .iter()
+        .rev()
+        .find(|(_, _, body)| body["subject"] == subject)
+        .unwrap_or_else(|| panic!("no email \"{subject}\" was sent"))
+        .2;
+    let text = body["text"].as_str().unwrap();
+    text.split("token=").nth(1).unwrap()[..64].to_owned()
+}

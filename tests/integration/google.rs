@@ -3,7 +3,7 @@ use crate::common::google::{Provider, CLIENT_ID};
 use crate::common::{spawn_with, test_settings, TestApp, Visitor};
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::RsaPrivateKey;
-use tickex::api::auth::RegisterUser;
+use tickex::api::auth::{LogIn, RegisterUser};
 use tickex::server::config::GoogleSettings;
 
 /// TickEx's settings for signing in with this provider (test set-up, so it stays with the
@@ -104,31 +104,100 @@ async fn first_google_sign_in_creates_a_customer_and_returns_to_next() {
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_verified_google_email_signs_into_the_existing_account() {
-    let provider = Provider::start().await;
-    let app = spawn_with(provider.settings()).await;
+/// Signs `email` in through the provider and returns the signed-in visitor.
+async fn sign_in_with_google<'a>(
+    app: &'a TestApp,
+    provider: &Provider,
+    subject: &str,
+    email: &str,
+) -> Visitor<'a> {
+    let (state, nonce) = begin(app, "/").await;
+    provider
+        .answer_token(
+            provider.id_token(&provider.key, provider.claims(&nonce, subject, email, true)),
+        )
+        .await;
+    callback(app, &state).await.1
+}
+
+const OWNER_PASSWORD: &str = "correct horse battery";
+
+async fn register_owner<'a>(app: &'a TestApp, email: &str) -> Visitor<'a> {
     let mut owner = app.visitor();
     owner
         .call::<RegisterUser>(&[
             ("name", "Existing Owner"),
-            ("email", "owner@example.com"),
-            ("password", "correct horse battery"),
+            ("email", email),
+            ("password", OWNER_PASSWORD),
             ("organizer", "on"),
         ])
         .await;
+    owner
+}
 
-    let (state, nonce) = begin(&app, "/").await;
-    provider
-        .answer_token(provider.id_token(
-            &provider.key,
-            provider.claims(&nonce, "google-sub-2", "owner@example.com", true),
-        ))
+async fn password_works(app: &TestApp, email: &str) -> bool {
+    let mut visitor = app.visitor();
+    visitor
+        .call::<LogIn>(&[("email", email), ("password", OWNER_PASSWORD)])
         .await;
-    let (_, mut visitor) = callback(&app, &state).await;
+    visitor.me().await.is_some()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_verified_google_email_signs_into_the_existing_account() {
+    let provider = Provider::start().await;
+    let app = spawn_with(provider.settings()).await;
+    let mut owner = register_owner(&app, "owner@example.com").await;
+    // The owner confirmed the address (the link itself is tested in verification.rs).
+    app.sql("UPDATE user SET email_verified_at = time::now() WHERE email = 'owner@example.com'")
+        .await;
+
+    let mut visitor =
+        sign_in_with_google(&app, &provider, "google-sub-2", "owner@example.com").await;
     let user = visitor.me().await.expect("signed in");
     assert_eq!(user.name, "Existing Owner", "same account, not a new one");
     assert_eq!(user.role, tickex::domain::Role::Organizer);
+    assert!(
+        owner.me().await.is_some(),
+        "the owner's other session goes on"
+    );
+    assert!(password_works(&app, "owner@example.com").await);
+    app.stop().await;
+}
+
+/// Pre-hijacking: a squatter registers the victim's address first and waits. When the real
+/// owner signs in with Google, the account is theirs and the squatter is out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn google_on_an_unverified_account_ends_the_squatters_access() {
+    let provider = Provider::start().await;
+    let app = spawn_with(provider.settings()).await;
+    let mut squatter = register_owner(&app, "victim@example.com").await;
+    assert!(squatter.me().await.is_some());
+
+    let mut owner =
+        sign_in_with_google(&app, &provider, "google-sub-v", "victim@example.com").await;
+    let user = owner.me().await.expect("the owner is signed in");
+    assert!(user.email_verified, "Google vouched for the address");
+    assert!(
+        squatter.me().await.is_none(),
+        "the squatter's session ended"
+    );
+    assert!(
+        !password_works(&app, "victim@example.com").await,
+        "the squatter's password no longer works"
+    );
+    let logged: Vec<String> =
+        crate::common::query(&app, "SELECT VALUE action FROM account_log", &[]).await;
+    assert_eq!(logged, vec!["google_took_over".to_owned()]);
+
+    // Next time the same Google account signs in, nothing more is taken.
+    let mut again =
+        sign_in_with_google(&app, &provider, "google-sub-v", "victim@example.com").await;
+    assert!(again.me().await.is_some());
+    assert!(
+        owner.me().await.is_some(),
+        "the owner's first session goes on"
+    );
     app.stop().await;
 }
 

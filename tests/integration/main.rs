@@ -17,3 +17,4 @@ mod foundation;
 mod google;
 mod security;
 mod structure;
+mod verification;

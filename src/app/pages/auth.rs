@@ -1,6 +1,6 @@
 use crate::api::auth::{
     google_sign_in_enabled, BecomeOrganizer, ChangePassword, LogIn, LogOut, RegisterUser,
-    RequestPasswordReset, ResetPassword, SignOutEverywhere,
+    RequestPasswordReset, ResetPassword, SendVerificationEmail, SignOutEverywhere, VerifyEmail,
 };
 use crate::app::session::use_session;
 use crate::domain::{urlencode, NewPassword, Role};
@@ -222,6 +222,7 @@ pub fn AccountPage() -> impl IntoView {
                             <dt>"Email"</dt><dd>{user.email.clone()}</dd>
                             <dt>"Role"</dt><dd>{user.role.as_str()}</dd>
                         </dl>
+                        {(!user.email_verified).then(|| view! { <ConfirmEmailReminder /> })}
                         {is_customer.then(|| view! {
                             <ActionForm action=organizer>
                                 <p>"Want to sell tickets for your own events?"</p>
@@ -293,6 +294,52 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     hint=NewPassword::HINT error=field_error(action.value(), "password") />
                 <button type="submit" disabled=move || action.pending().get()>"Save new password"</button>
             </ActionForm>
+        </section>
+    }
+}
+
+/// For an account whose address nobody has confirmed yet: it can buy, but Google sign-in
+/// with the address would take it over, so the owner is asked to confirm.
+#[component]
+fn ConfirmEmailReminder() -> impl IntoView {
+    let send = ServerAction::<SendVerificationEmail>::new();
+    view! {
+        <ActionForm action=send attr:class="notice" attr:aria-label="Reminder">
+            <p>"Please confirm your email address with the link we sent you."</p>
+            {form_error(send.value())}
+            <Show when=move || matches!(send.value().get(), Some(Ok(())))>
+                <p role="status">"A new link is on its way. Earlier links no longer work."</p>
+            </Show>
+            <button type="submit" class="button-secondary" disabled=move || send.pending().get()>
+                "Send the link again"
+            </button>
+        </ActionForm>
+    }
+}
+
+/// Where the confirmation link leads. Opening it changes nothing; the button does.
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let action = ServerAction::<VerifyEmail>::new();
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let done = move || query.read().get("done").is_some();
+    view! {
+        <Title text="Confirm your email" />
+        <section class="panel auth-panel">
+            <h1>"Confirm your email"</h1>
+            <Show
+                when=done
+                fallback=move || view! {
+                    <ActionForm action>
+                        {form_error(action.value())}
+                        <input type="hidden" name="token" value=token />
+                        <button type="submit" disabled=move || action.pending().get()>"Confirm my email"</button>
+                    </ActionForm>
+                }
+            >
+                <p class="notice notice-success" role="status">"Thank you, your email address is confirmed."</p>
+            </Show>
         </section>
     }
 }

@@ -14,6 +14,7 @@ mod orders;
 pub use admin::AdminUsersPage;
 pub use auth::{
     AccountPage, ForgotPasswordPage, LoginPage, LogoutButton, RegisterPage, ResetPasswordPage,
+    VerifyEmailPage,
 };
 pub use dashboard::DashboardPage;
 pub use editor::{EditEventPage, NewEventPage};

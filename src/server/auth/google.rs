@@ -246,8 +246,8 @@ async fn finish(state: &AppState, query: CallbackQuery) -> Result<(String, Strin
     Ok((token, pending.next))
 }
 
-/// The account for this Google subject: linked before, or matched by verified email (and
-/// linked now), or a new customer account.
+/// The account for this Google subject: linked before, or matched by email, or a new
+/// customer account (verified: Google vouched for the address).
 async fn find_or_create_user(
     state: &AppState,
     subject: &str,
@@ -259,30 +259,48 @@ async fn find_or_create_user(
         return Ok(id);
     }
     if let Some(existing) = users.find_by_email(email.as_str()).await? {
-        users.link_google(&existing.id, subject).await?;
-        return Ok(existing.id);
+        return claim(&users, &existing.id, existing.email_verified, subject).await;
     }
-    match users
+    let created = users
         .create(NewUser {
             name,
             email: email.as_str().to_owned(),
             password_hash: None,
             role: "customer",
+            email_verified: true,
         })
-        .await
-    {
+        .await;
+    match created {
         Ok(id) => {
             users.link_google(&id, subject).await?;
             tracing::info!(user = %id, "account created with Google");
             Ok(id)
         }
-        // Registered a moment ago by a concurrent callback: use that account.
+        // Registered a moment ago (by a concurrent callback, or by password): the same rules.
         Err(DbError::Duplicate(_)) => match users.find_by_email(email.as_str()).await? {
-            Some(existing) => Ok(existing.id),
+            Some(existing) => claim(&users, &existing.id, existing.email_verified, subject).await,
             None => Err(GoogleError::State),
         },
         Err(e) => Err(e.into()),
     }
+}
+
+/// Google proves who owns the address. A verified account is simply linked; an unverified
+/// one may have been registered by someone else first (pre-hijacking), so the owner takes
+/// it and every earlier password, session and link stops working.
+async fn claim(
+    users: &UserRepo<'_>,
+    user_id: &str,
+    verified: bool,
+    subject: &str,
+) -> Result<String, GoogleError> {
+    if verified {
+        users.link_google(user_id, subject).await?;
+    } else {
+        users.take_over_with_google(user_id, subject).await?;
+        tracing::warn!(user = %user_id, "unverified account taken over by the Google owner of its address; earlier password and sessions ended");
+    }
+    Ok(user_id.to_owned())
 }
 
 fn failed(error: GoogleError) -> Response {

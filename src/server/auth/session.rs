@@ -15,6 +15,7 @@ pub struct CurrentUser {
     pub name: String,
     pub email: String,
     pub role: Role,
+    pub email_verified: bool,
     /// The hashed key of the session this request came with.
     pub session_key: String,
 }
@@ -73,6 +74,7 @@ pub async fn resolve(
         name: record.name,
         email: record.email,
         role,
+        email_verified: record.email_verified,
         session_key: key,
     }))
 }

@@ -10,6 +10,7 @@ pub mod resets;
 mod sessions;
 mod status;
 mod users;
+pub mod verifications;
 pub mod webhooks;
 
 pub use events::{EventRepo, EventWrite, TicketTypeWrite};
@@ -82,6 +83,10 @@ const SCHEMA: &[(&str, &str)] = &[
     ("004_google", include_str!("schema/004_google.surql")),
     ("005_orders", include_str!("schema/005_orders.surql")),
     ("006_dashboard", include_str!("schema/006_dashboard.surql")),
+    (
+        "007_verification",
+        include_str!("schema/007_verification.surql"),
+    ),
 ];
 
 /// Enough for hundreds of buyers of one ticket type at once (about 5 s of backoff in all).

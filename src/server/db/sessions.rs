@@ -11,6 +11,7 @@ pub struct SessionUserRecord {
     pub name: String,
     pub email: String,
     pub role: String,
+    pub email_verified: bool,
     pub last_seen_at: DateTime<Utc>,
 }
 
@@ -49,7 +50,8 @@ impl SessionRepo<'_> {
             .0
             .execute(
                 "SELECT record::id(user) AS user_id, user.name AS name, user.email AS email,
-                    user.role AS role, last_seen_at
+                    user.role AS role, user.email_verified_at != NONE AS email_verified,
+                    last_seen_at
                  FROM ONLY type::record('session', $key)
                  WHERE expires_at > $now AND last_seen_at > $idle_since",
                 vars![

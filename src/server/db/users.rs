@@ -9,6 +9,8 @@ pub struct NewUser {
     pub email: String,
     pub password_hash: Option<PasswordHash>,
     pub role: &'static str,
+    /// Set for accounts whose address someone already vouched for (Google, the operator).
+    pub email_verified: bool,
 }
 
 #[derive(Debug, SurrealValue)]
@@ -18,6 +20,7 @@ pub struct UserRecord {
     pub name: String,
     pub email: String,
     pub role: String,
+    pub email_verified: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -31,6 +34,7 @@ impl UserRepo<'_> {
             .execute(
                 "CREATE type::record('user', $id) SET name = $name, email = $email,
                     password_hash = $password_hash, role = $role,
+                    email_verified_at = IF $verified { time::now() } ELSE { NONE },
                     created_at = time::now(), updated_at = time::now()",
                 vars![
                     ("id", id.clone()),
@@ -41,6 +45,7 @@ impl UserRepo<'_> {
                         user.password_hash.map(|h| h.as_phc().to_owned())
                     ),
                     ("role", user.role.to_owned()),
+                    ("verified", user.email_verified),
                 ],
             )
             .await?;
@@ -51,7 +56,8 @@ impl UserRepo<'_> {
         let mut response = self
             .0
             .execute(
-                "SELECT record::id(id) AS id, name, email, role, created_at
+                "SELECT record::id(id) AS id, name, email, role,
+                    email_verified_at != NONE AS email_verified, created_at
                  FROM user WHERE email = $email LIMIT 1",
                 vars![("email", email.to_owned())],
             )
@@ -110,7 +116,8 @@ impl UserRepo<'_> {
         let mut response = self
             .0
             .execute(
-                "SELECT record::id(id) AS id, name, email, role, created_at FROM user
+                "SELECT record::id(id) AS id, name, email, role,
+                    email_verified_at != NONE AS email_verified, created_at FROM user
                  WHERE $q = '' OR string::contains(email, $q)
                     OR string::contains(string::lowercase(name), $q)
                  ORDER BY created_at DESC LIMIT $limit",
@@ -134,10 +141,35 @@ impl UserRepo<'_> {
         Ok(ids.pop())
     }
 
+    /// Links a Google account to a user whose email is verified.
     pub async fn link_google(&self, user_id: &str, subject: &str) -> Result<(), DbError> {
         self.0
             .execute(
-                "UPDATE type::record('user', $id) SET google_sub = $sub, updated_at = time::now()",
+                "BEGIN TRANSACTION;
+                 LET $user = type::record('user', $id);
+                 UPDATE $user SET google_sub = $sub, updated_at = time::now();
+                 CREATE account_log SET user = $user, action = 'google_linked', at = time::now();
+                 COMMIT TRANSACTION;",
+                vars![("id", user_id.to_owned()), ("sub", subject.to_owned())],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The owner of the address, proven by Google, takes an account nobody verified: whoever
+    /// registered it loses the password, every session and every pending link.
+    pub async fn take_over_with_google(&self, user_id: &str, subject: &str) -> Result<(), DbError> {
+        self.0
+            .execute(
+                "BEGIN TRANSACTION;
+                 LET $user = type::record('user', $id);
+                 UPDATE $user SET google_sub = $sub, password_hash = NONE,
+                    email_verified_at = time::now(), updated_at = time::now();
+                 DELETE session WHERE user = $user;
+                 DELETE password_reset WHERE user = $user;
+                 DELETE email_verification WHERE user = $user;
+                 CREATE account_log SET user = $user, action = 'google_took_over', at = time::now();
+                 COMMIT TRANSACTION;",
                 vars![("id", user_id.to_owned()), ("sub", subject.to_owned())],
             )
             .await?;

@@ -154,24 +154,66 @@ pub fn ticket_email(data: &TicketEmail) -> Email {
 }
 
 pub fn password_reset_email(to: &str, name: &str, link: &str) -> Email {
+    link_email(LinkEmail {
+        to,
+        name,
+        link,
+        subject: "Reset your TickEx password",
+        why: "Someone asked to reset the password of your TickEx account. If it was you, choose a new one within the next hour:",
+        button: "Choose a new password",
+        otherwise: "If it was not you, ignore this email; your password stays as it is.",
+    })
+}
+
+pub fn verification_email(to: &str, name: &str, link: &str) -> Email {
+    link_email(LinkEmail {
+        to,
+        name,
+        link,
+        subject: "Confirm your email for TickEx",
+        why: "Please confirm that this is your email address for your new TickEx account (the link works for 48 hours):",
+        button: "Confirm my email",
+        otherwise: "If you did not create an account, ignore this email.",
+    })
+}
+
+/// An account email whose whole point is one link.
+struct LinkEmail<'a> {
+    to: &'a str,
+    name: &'a str,
+    link: &'a str,
+    subject: &'a str,
+    why: &'a str,
+    button: &'a str,
+    otherwise: &'a str,
+}
+
+fn link_email(mail: LinkEmail<'_>) -> Email {
+    let LinkEmail {
+        to,
+        name,
+        link,
+        subject,
+        why,
+        button,
+        otherwise,
+    } = mail;
     let html = format!(
         r#"<!doctype html><html><body style="margin:0;background:#f7f7fb;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" style="padding:24px;">
 <table role="presentation" width="560" cellpadding="0" cellspacing="0" style="background:#ffffff;border-radius:12px;padding:24px;">
 <tr><td style="{CELL}">Hi {name},</td></tr>
-<tr><td style="{CELL}">Someone asked to reset the password of your TickEx account. If it was you, choose a new one within the next hour:</td></tr>
-<tr><td style="{CELL}"><a href="{link}" style="background:#4338ca;color:#ffffff;padding:10px 16px;border-radius:8px;text-decoration:none;">Choose a new password</a></td></tr>
-<tr><td style="{CELL}font-size:13px;color:#5b5a6e;">If it was not you, ignore this email; your password stays as it is.</td></tr>
+<tr><td style="{CELL}">{why}</td></tr>
+<tr><td style="{CELL}"><a href="{link}" style="background:#4338ca;color:#ffffff;padding:10px 16px;border-radius:8px;text-decoration:none;">{button}</a></td></tr>
+<tr><td style="{CELL}font-size:13px;color:#5b5a6e;">{otherwise}</td></tr>
 </table></td></tr></table></body></html>"#,
         name = escape(name),
         link = escape(link),
     );
-    let text = format!(
-        "Hi {name},\n\nSomeone asked to reset the password of your TickEx account. If it was you, choose a new one within the next hour:\n{link}\n\nIf it was not you, ignore this email.\n"
-    );
+    let text = format!("Hi {name},\n\n{why}\n{link}\n\n{otherwise}\n");
     Email {
         to: to.to_owned(),
-        subject: "Reset your TickEx password".into(),
+        subject: subject.into(),
         html,
         text,
         images: Vec::new(),

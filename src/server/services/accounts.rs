@@ -2,7 +2,12 @@
 use crate::domain::{AdminUserRow, Email, NewPassword, Role};
 use crate::error::AppError;
 use crate::server::auth::password::{hash_password, verify_password, PasswordHash};
+use crate::server::auth::session::session_key;
+use crate::server::db::resets::{ResetRepo, INVALID_RESET};
+use crate::server::db::verifications::{VerificationRepo, INVALID_VERIFICATION};
 use crate::server::db::{Db, DbError, NewUser, SessionRepo, UserRepo};
+use crate::server::email::{outbox, templates, Email as Message};
+use crate::server::state::AppState;
 
 pub struct Registration {
     pub name: String,
@@ -11,8 +16,26 @@ pub struct Registration {
     pub organizer: bool,
 }
 
+/// Creates a customer or organizer account from the registration form and sends the link
+/// that confirms its address; failing to send it does not fail the registration (the
+/// account page sends it again).
+pub async fn register(state: &AppState, registration: Registration) -> Result<String, AppError> {
+    let email = registration.email.clone();
+    let name = registration.name.clone();
+    let id = create_account(&state.db, registration, false).await?;
+    if let Err(error) = send_verification(state, &id, &email, &name, chrono::Utc::now()).await {
+        tracing::warn!(user = %id, error = %error, "could not send the email confirmation link");
+    }
+    Ok(id)
+}
+
 /// Creates a customer or organizer account (never an admin) and returns its id.
-pub async fn register(db: &Db, registration: Registration) -> Result<String, AppError> {
+/// `email_verified` when someone already vouched for the address (the operator).
+async fn create_account(
+    db: &Db,
+    registration: Registration,
+    email_verified: bool,
+) -> Result<String, AppError> {
     let hash = hash_password(registration.password.into_inner())
         .await
         .map_err(AppError::internal)?;
@@ -27,6 +50,7 @@ pub async fn register(db: &Db, registration: Registration) -> Result<String, App
             email: registration.email.as_str().to_owned(),
             password_hash: Some(hash),
             role: role.as_str(),
+            email_verified,
         })
         .await;
     match result {
@@ -157,7 +181,7 @@ pub async fn create_admin(db: &Db, email: Email, password: NewPassword) -> Resul
                 .next()
                 .unwrap_or("Admin")
                 .to_owned();
-            let id = register(
+            let id = create_account(
                 db,
                 Registration {
                     name,
@@ -165,6 +189,7 @@ pub async fn create_admin(db: &Db, email: Email, password: NewPassword) -> Resul
                     password,
                     organizer: false,
                 },
+                true,
             )
             .await?;
             set_role(db, &id, Role::Admin).await
@@ -174,16 +199,47 @@ pub async fn create_admin(db: &Db, email: Email, password: NewPassword) -> Resul
 
 /// How long a password reset link works.
 const RESET_VALID_MINUTES: i64 = 60;
+/// How long an email confirmation link works.
+const VERIFICATION_VALID_HOURS: i64 = 48;
+
+/// A fresh link token and the SHA-256 that is all the database keeps of it.
+fn new_link_token() -> (String, String) {
+    let token: String = rand::random::<[u8; 32]>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let hash = session_key(&token);
+    (token, hash)
+}
+
+/// Sends an email carrying a secret link. Sent at once and never stored: the link must not
+/// sit in the database in clear. In demo mode without a provider the dev mailbox is where
+/// mail is read; otherwise, without a provider, it cannot be sent (false).
+async fn send_link_email(state: &AppState, key: &str, message: &Message) -> Result<bool, AppError> {
+    if state.mailer.delivers() {
+        state
+            .mailer
+            .send(message, key)
+            .await
+            .map_err(AppError::internal)?;
+    } else if state.dev_mailbox_open() {
+        outbox::enqueue_text(state, key, message)
+            .await
+            .map_err(AppError::internal)?;
+    } else {
+        tracing::warn!("an email with a link was not sent: no email provider is configured");
+        return Ok(false);
+    }
+    Ok(true)
+}
 
 /// Emails a reset link when the address has an account. The caller answers the same either
 /// way, so the form does not reveal who has an account.
 pub async fn request_password_reset(
-    state: &crate::server::state::AppState,
+    state: &AppState,
     email: &Email,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), AppError> {
-    use crate::server::auth::session::session_key;
-    use crate::server::email::{outbox, templates};
     let Some(user) = UserRepo(&state.db)
         .find_by_email(email.as_str())
         .await
@@ -192,12 +248,8 @@ pub async fn request_password_reset(
         tracing::info!("password reset asked for an unknown email");
         return Ok(());
     };
-    let token: String = rand::random::<[u8; 32]>()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let token_hash = session_key(&token);
-    crate::server::db::resets::ResetRepo(&state.db)
+    let (token, token_hash) = new_link_token();
+    ResetRepo(&state.db)
         .create(
             &user.id,
             &token_hash,
@@ -210,26 +262,55 @@ pub async fn request_password_reset(
         state.settings.public_base_url
     );
     let message = templates::password_reset_email(email.as_str(), &user.name, &link);
-    let key = format!("password-reset/{token_hash}");
-    if state.mailer.delivers() {
-        // Sent at once and never stored: the link must not sit in the database in clear.
-        state
-            .mailer
-            .send(&message, &key)
-            .await
-            .map_err(AppError::internal)?;
-    } else if state.dev_mailbox_open() {
-        // In demo mode without a provider the dev mailbox is where mail is read.
-        outbox::enqueue_text(state, &key, &message)
-            .await
-            .map_err(AppError::internal)?;
-    } else {
-        // A reset link is never stored readable: without a provider it cannot be sent.
-        tracing::warn!("password reset requested but no email provider is configured");
-        return Ok(());
+    if send_link_email(state, &format!("password-reset/{token_hash}"), &message).await? {
+        tracing::info!(user = %user.id, "password reset link sent");
     }
-    tracing::info!(user = %user.id, "password reset link sent");
     Ok(())
+}
+
+/// Sends a new email confirmation link (earlier ones stop working); false when no email
+/// can be sent.
+pub async fn send_verification(
+    state: &AppState,
+    user_id: &str,
+    email: &Email,
+    name: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, AppError> {
+    let (token, token_hash) = new_link_token();
+    VerificationRepo(&state.db)
+        .replace(
+            user_id,
+            &token_hash,
+            now + chrono::Duration::hours(VERIFICATION_VALID_HOURS),
+        )
+        .await
+        .map_err(AppError::internal)?;
+    let link = format!(
+        "{}/verify-email?token={token}",
+        state.settings.public_base_url
+    );
+    let message = templates::verification_email(email.as_str(), name, &link);
+    let sent = send_link_email(state, &format!("verify-email/{token_hash}"), &message).await?;
+    if sent {
+        tracing::info!(user = %user_id, "email confirmation link sent");
+    }
+    Ok(sent)
+}
+
+/// Confirms the address behind a verification link.
+pub async fn verify_email(
+    db: &Db,
+    token: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AppError> {
+    match VerificationRepo(db).redeem(&session_key(token.trim()), now).await {
+        Ok(()) => Ok(()),
+        Err(DbError::Rejected(code)) if code == INVALID_VERIFICATION => Err(AppError::Validation(
+            "This confirmation link is invalid, used or expired. Sign in and ask for a new one on your account page.".into(),
+        )),
+        Err(e) => Err(AppError::internal(e)),
+    }
 }
 
 /// Sets a new password with a reset token; ends every session of the account. Does not sign in.
@@ -242,17 +323,12 @@ pub async fn reset_password(
     let hash = hash_password(new.into_inner())
         .await
         .map_err(AppError::internal)?;
-    let token_hash = crate::server::auth::session::session_key(token.trim());
-    match crate::server::db::resets::ResetRepo(db)
-        .redeem(&token_hash, hash.as_phc(), now)
-        .await
-    {
+    let token_hash = session_key(token.trim());
+    match ResetRepo(db).redeem(&token_hash, hash.as_phc(), now).await {
         Ok(()) => Ok(()),
-        Err(DbError::Rejected(code)) if code == crate::server::db::resets::INVALID_RESET => {
-            Err(AppError::Validation(
-                "This reset link is invalid, used or expired. Please ask for a new one.".into(),
-            ))
-        }
+        Err(DbError::Rejected(code)) if code == INVALID_RESET => Err(AppError::Validation(
+            "This reset link is invalid, used or expired. Please ask for a new one.".into(),
+        )),
         Err(e) => Err(AppError::internal(e)),
     }
 }

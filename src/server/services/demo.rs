@@ -130,6 +130,7 @@ pub async fn seed(db: &Db, images: &dyn ImageStore, now: DateTime<Utc>) -> Resul
             email: ORGANIZER_EMAIL.into(),
             password_hash: Some(hash(DEMO_PASSWORD).await?),
             role: "organizer",
+            email_verified: true,
         })
         .await
     {
@@ -144,6 +145,7 @@ pub async fn seed(db: &Db, images: &dyn ImageStore, now: DateTime<Utc>) -> Resul
             email: CUSTOMER_EMAIL.into(),
             password_hash: Some(hash(DEMO_PASSWORD).await?),
             role: "customer",
+            email_verified: true,
         })
         .await?;
     for demo in EVENTS {
