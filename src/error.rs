@@ -28,6 +28,9 @@ pub enum AppError {
     Busy,
     #[error("We could not reach TickEx. Check your connection and try again.")]
     Transport(String),
+    /// Too much work is already waiting (a flood of sign-ins); nothing was done.
+    #[error("TickEx is very busy right now. Please try again in a few seconds.")]
+    Overloaded,
     /// Over a rate limit; the number is how many seconds to wait (also `Retry-After`).
     #[error("Too many attempts. Please wait {0} seconds and try again.")]
     TooManyRequests(u64),
@@ -77,7 +80,9 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Internal(_) | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            AppError::PaymentUnavailable(_) | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::PaymentUnavailable(_) | AppError::Busy | AppError::Overloaded => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }

@@ -42,7 +42,7 @@ pub async fn register_user(
         use crate::server::auth::{guard, session};
         use crate::server::services::accounts::{self, Registration};
 
-        let address = guard::client_address();
+        let address = guard::client_address(&state);
         guard::throttle(&state, &[(&state.throttles.accounts_by_address, &address)])?;
         let mut errors = Vec::new();
         let mut check = |field: &str, result: Result<(), String>| {
@@ -91,7 +91,7 @@ pub async fn log_in(email: String, password: String, next: Option<String>) -> Re
         use crate::server::auth::{guard, session};
         use crate::server::services::accounts;
 
-        let address = guard::client_address();
+        let address = guard::client_address(&state);
         let limits = &state.throttles;
         let email_key = email.trim().to_lowercase();
         guard::throttle(
@@ -196,7 +196,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
         use crate::domain::Email;
         use crate::server::services::accounts;
         let email = Email::parse(&email).map_err(|m| AppError::field("email", m))?;
-        let address = crate::server::auth::guard::client_address();
+        let address = crate::server::auth::guard::client_address(&state);
         crate::server::auth::guard::throttle(
             &state,
             &[(&state.throttles.accounts_by_address, &address)],
@@ -240,7 +240,7 @@ pub async fn send_verification_email() -> Result<(), AppError> {
         use crate::domain::Email;
         use crate::server::auth::guard;
         use crate::server::services::accounts;
-        let address = guard::client_address();
+        let address = guard::client_address(&state);
         guard::throttle(&state, &[(&state.throttles.accounts_by_address, &address)])?;
         if user.email_verified {
             return Ok(());

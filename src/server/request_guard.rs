@@ -1,7 +1,31 @@
 //! Decisions about a raw HTTP request made before any handler runs: whether a
 //! state-changing request comes from another site (cross-site request forgery, login CSRF
-//! included), and the bounded method label the request metrics use.
+//! included), who the client is behind a trusted proxy, and the bounded method label the
+//! request metrics use.
 use http::{HeaderMap, Method};
+use std::net::IpAddr;
+
+/// The client's address: the socket peer, unless the peer is a trusted proxy. Then the
+/// `X-Forwarded-For` chain is read from the right (each proxy appends the address it saw),
+/// skipping trusted proxies; the first other address is the client. Entries left of it are
+/// the client's own claims and never believed.
+pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded_for.unwrap_or_default().rsplit(',') {
+        let Ok(address) = hop.trim().parse::<IpAddr>() else {
+            // A garbled entry: the last hop we could read is as far as the chain is known.
+            return client;
+        };
+        client = address;
+        if !trusted.contains(&address) {
+            break;
+        }
+    }
+    client
+}
 
 /// Why a request was refused as cross-site, for the log.
 #[derive(Debug, PartialEq, Eq)]
@@ -75,6 +99,46 @@ pub fn method_label(method: &Method) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let proxy = ip("10.0.0.2");
+        let trusted = [proxy, ip("10.0.0.3")];
+        let chain = Some("6.6.6.6, 203.0.113.9, 10.0.0.3");
+        // Not through a proxy: the header is the client's own claim.
+        assert_eq!(
+            client_ip(ip("198.51.100.7"), chain, &trusted),
+            ip("198.51.100.7")
+        );
+        // Through two trusted proxies: the address the outer one saw.
+        assert_eq!(client_ip(proxy, chain, &trusted), ip("203.0.113.9"));
+        assert_eq!(client_ip(proxy, None, &trusted), proxy);
+        assert_eq!(
+            client_ip(proxy, Some("junk, 10.0.0.3"), &trusted),
+            ip("10.0.0.3")
+        );
+        assert_eq!(client_ip(proxy, chain, &[]), proxy, "no proxies named");
+    }
+
+    proptest! {
+        /// Whatever a client writes into the header, it cannot pick an address that neither
+        /// it nor a trusted proxy appended.
+        #[test]
+        fn a_client_cannot_choose_its_address(claims in proptest::collection::vec(any::<[u8; 4]>(), 0..6), client in any::<[u8; 4]>()) {
+            let proxy = ip("10.0.0.2");
+            let client = IpAddr::from(client);
+            prop_assume!(client != proxy);
+            let mut chain: Vec<String> = claims.iter().map(|c| IpAddr::from(*c).to_string()).collect();
+            chain.push(client.to_string());
+            let header = chain.join(", ");
+            prop_assert_eq!(client_ip(proxy, Some(&header), &[proxy]), client);
+        }
+    }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();

@@ -347,3 +347,59 @@ async fn shows_demo_banner(app: &crate::common::TestApp) -> bool {
         .unwrap()
         .contains("Demo mode")
 }
+
+/// Registrations from one client address are capped; behind a trusted proxy the client is
+/// the address the proxy saw, and from anyone else `X-Forwarded-For` changes nothing.
+#[tokio::test]
+async fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
+    use leptos::server_fn::ServerFn;
+    async fn sign_up(app: &crate::common::TestApp, forwarded_for: &str) -> u16 {
+        let email = unique_email("proxied");
+        app.client
+            .post(format!(
+                "{}{}",
+                app.base,
+                tickex::api::auth::RegisterUser::PATH
+            ))
+            .header("x-forwarded-for", forwarded_for)
+            .form(&[
+                ("name", "Proxied"),
+                ("email", email.as_str()),
+                ("password", "correct horse battery"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+    let mut settings = test_settings();
+    settings.account_requests_per_address = 3;
+    settings.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    let behind_proxy = spawn_production(settings.clone()).await;
+    for _ in 0..3 {
+        assert_eq!(sign_up(&behind_proxy, "6.6.6.6, 203.0.113.1").await, 200);
+    }
+    assert_eq!(
+        sign_up(&behind_proxy, "7.7.7.7, 203.0.113.1").await,
+        429,
+        "the same client, whatever it claims"
+    );
+    assert_eq!(
+        sign_up(&behind_proxy, "203.0.113.2").await,
+        200,
+        "another client behind the proxy"
+    );
+    behind_proxy.stop().await;
+
+    settings.trusted_proxies = Vec::new();
+    let direct = spawn_production(settings).await;
+    let statuses = [
+        sign_up(&direct, "203.0.113.1").await,
+        sign_up(&direct, "203.0.113.2").await,
+        sign_up(&direct, "203.0.113.3").await,
+        sign_up(&direct, "203.0.113.4").await,
+    ];
+    assert_eq!(statuses, [200, 200, 200, 429], "a forged header is ignored");
+    direct.stop().await;
+}

@@ -65,14 +65,32 @@ pub async fn require_admin(state: &AppState) -> Result<CurrentUser, AppError> {
     }
 }
 
-/// The client's address from the socket, for rate limits ("unknown" outside a request).
-pub fn client_address() -> String {
+/// The client's address, for rate limits: the socket peer, or what a trusted proxy says
+/// ("unknown" outside a request).
+pub fn client_address(state: &AppState) -> String {
     use_context::<http::request::Parts>()
         .and_then(|parts| {
-            parts
+            let peer = parts
                 .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip().to_string())
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
+                .0
+                .ip();
+            // Several header lines are one list, in order.
+            let forwarded_for: Vec<&str> = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            let chain = (!forwarded_for.is_empty()).then(|| forwarded_for.join(","));
+            Some(
+                crate::server::request_guard::client_ip(
+                    peer,
+                    chain.as_deref(),
+                    &state.settings.trusted_proxies,
+                )
+                .to_string(),
+            )
         })
         .unwrap_or_else(|| "unknown".to_owned())
 }

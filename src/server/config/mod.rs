@@ -57,6 +57,9 @@ pub struct Settings {
     pub account_requests_per_address: i64,
     /// Orders one account may have waiting for payment at one event.
     pub max_pending_orders: i64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; from anyone else the
+    /// header is ignored (it is the client's to forge).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How often expired holds are swept back into stock.
     pub sweep_interval_secs: i64,
     /// Resend for email; the dev mailbox when absent.
@@ -91,6 +94,7 @@ struct FileSettings {
     hold_secs: Option<i64>,
     account_requests_per_address: Option<i64>,
     max_pending_orders: Option<i64>,
+    trusted_proxies: Option<String>,
     sweep_interval_secs: Option<i64>,
     resend_api_base: Option<String>,
     email_from: Option<String>,
@@ -239,6 +243,11 @@ impl Settings {
             1,
         )?;
 
+        let trusted_proxies = lookup("trusted_proxies", file.trusted_proxies)
+            .map(|raw| parse_addresses(&raw))
+            .transpose()?
+            .unwrap_or_default();
+
         // Two secrets that only make sense together: both or neither.
         let pair = |first: &str, second: &str| match (secret(first), secret(second)) {
             (Some(a), Some(b)) => Ok(Some((a, b))),
@@ -337,6 +346,7 @@ impl Settings {
             hold_secs,
             account_requests_per_address,
             max_pending_orders,
+            trusted_proxies,
             sweep_interval_secs,
             resend,
             email_from,
@@ -368,6 +378,7 @@ impl Settings {
             hold_secs: 30 * 60,
             account_requests_per_address: 10,
             max_pending_orders: 3,
+            trusted_proxies: Vec::new(),
             // Tests run the sweeper and the outbox worker themselves, at the time they choose.
             sweep_interval_secs: 3600,
             resend: None,
@@ -412,6 +423,22 @@ fn parse_database_url(raw: &Raw) -> Result<String, ConfigError> {
             format!("'{value}' is not supported; use surrealkv://path, mem://, or ws://host:port"),
         ))
     }
+}
+
+fn parse_addresses(raw: &Raw) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    raw.value
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            part.parse().map_err(|_| {
+                ConfigError::invalid(
+                    &raw.setting,
+                    format!("'{part}' is not an IP address (list them separated by commas)"),
+                )
+            })
+        })
+        .collect()
 }
 
 fn parse_bool(raw: &Raw) -> Result<bool, ConfigError> {

@@ -36,9 +36,7 @@ async fn create_account(
     registration: Registration,
     email_verified: bool,
 ) -> Result<String, AppError> {
-    let hash = hash_password(registration.password.into_inner())
-        .await
-        .map_err(AppError::internal)?;
+    let hash = hash_password(registration.password.into_inner()).await?;
     let role = if registration.organizer {
         Role::Organizer
     } else {
@@ -84,14 +82,14 @@ pub async fn authenticate(db: &Db, email: &str, password: String) -> Result<Stri
         .map_err(AppError::internal)?;
     match credentials {
         Some((id, Some(stored))) => {
-            if verify_password(password, PasswordHash::from_stored(stored)).await {
+            if verify_password(password, PasswordHash::from_stored(stored)).await? {
                 Ok(id)
             } else {
                 Err(invalid())
             }
         }
         _ => {
-            let _ = verify_password(password, PasswordHash::from_stored(DECOY_HASH.into())).await;
+            verify_password(password, PasswordHash::from_stored(DECOY_HASH.into())).await?;
             Err(invalid())
         }
     }
@@ -112,9 +110,7 @@ pub async fn change_password(
             "That is not your current password.",
         ));
     }
-    let hash = hash_password(new.into_inner())
-        .await
-        .map_err(AppError::internal)?;
+    let hash = hash_password(new.into_inner()).await?;
     UserRepo(db)
         .set_password(user_id, &hash)
         .await
@@ -165,9 +161,7 @@ pub async fn create_admin(db: &Db, email: Email, password: NewPassword) -> Resul
         .map_err(AppError::internal)?;
     match existing {
         Some(user) => {
-            let hash = hash_password(password.into_inner())
-                .await
-                .map_err(AppError::internal)?;
+            let hash = hash_password(password.into_inner()).await?;
             UserRepo(db)
                 .set_password(&user.id, &hash)
                 .await
@@ -320,9 +314,7 @@ pub async fn reset_password(
     new: NewPassword,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), AppError> {
-    let hash = hash_password(new.into_inner())
-        .await
-        .map_err(AppError::internal)?;
+    let hash = hash_password(new.into_inner()).await?;
     let token_hash = session_key(token.trim());
     match ResetRepo(db).redeem(&token_hash, hash.as_phc(), now).await {
         Ok(()) => Ok(()),
