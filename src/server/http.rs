@@ -177,7 +177,13 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(state.settings.body_limit_bytes))
-        .layer(TraceLayer::new_for_http())
+        // Method and path only: a query string can carry a token (reset and confirmation
+        // links, the Google callback's code), and the log must never hold one.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+            }),
+        )
         .layer(middleware::from_fn_with_state(state.clone(), time_request))
         .with_state(state)
 }

@@ -1,6 +1,6 @@
 use tracing_subscriber::EnvFilter;
 
-/// Structured logs to stderr; `RUST_LOG` wins over the `log` setting.
+/// Structured logs to stdout; `RUST_LOG` wins over the `log` setting.
 pub fn init(default_filter: &str) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(default_filter))

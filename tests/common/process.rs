@@ -26,10 +26,21 @@ pub struct Server {
 
 impl Server {
     pub async fn start(data_dir: &Path, port: u16) -> Server {
+        Self::start_with(data_dir, port, &[], Stdio::null()).await
+    }
+
+    /// [`Server::start`] with `extra` settings and the log (stdout) sent to `log`.
+    pub async fn start_with(
+        data_dir: &Path,
+        port: u16,
+        extra: &[(&str, &str)],
+        log: impl Into<Stdio>,
+    ) -> Server {
         let child = Command::new(env!("CARGO_BIN_EXE_tickex"))
             .arg("serve")
             .envs(server_env(data_dir, port))
-            .stdout(Stdio::null())
+            .envs(extra.iter().copied())
+            .stdout(log)
             .spawn()
             .expect("tickex starts");
         let server = Server {

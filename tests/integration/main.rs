@@ -15,6 +15,7 @@ mod email;
 mod events;
 mod foundation;
 mod google;
+mod logs;
 mod security;
 mod structure;
 mod verification;

@@ -12,7 +12,6 @@ impl Mailer for DevMailbox {
     fn send<'a>(&'a self, email: &'a Email, idempotency_key: &'a str) -> MailFuture<'a> {
         Box::pin(async move {
             tracing::info!(
-                to = %email.to,
                 subject = %email.subject,
                 key = idempotency_key,
                 "email kept in the dev mailbox (/dev/mailbox); no provider configured"
