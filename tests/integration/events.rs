@@ -509,6 +509,7 @@ async fn dangerous_uploads_are_refused_with_a_clear_message() {
             <CreateEvent as leptos::server_fn::ServerFn>::PATH
         ))
         .header("content-type", "multipart/form-data")
+        .header("cookie", organizer.cookie.as_deref().unwrap())
         .body("garbage")
         .send()
         .await

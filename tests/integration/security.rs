@@ -352,7 +352,6 @@ async fn shows_demo_banner(app: &crate::common::TestApp) -> bool {
 /// the address the proxy saw, and from anyone else `X-Forwarded-For` changes nothing.
 #[tokio::test]
 async fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
-    use leptos::server_fn::ServerFn;
     async fn sign_up(app: &crate::common::TestApp, forwarded_for: &str) -> u16 {
         let email = unique_email("proxied");
         app.client
@@ -402,4 +401,42 @@ async fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
     ];
     assert_eq!(statuses, [200, 200, 200, 429], "a forged header is ignored");
     direct.stop().await;
+}
+
+/// The event form's upload is refused before its body is read when the caller may not
+/// create events: the answer comes while the client is still "sending" 10 MB.
+#[tokio::test]
+async fn uploads_are_refused_before_the_body_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = crate::common::spawn_app().await;
+    let customer = register(&app, &unique_email("not-an-organizer"), false).await;
+    let cookie = customer.cookie.clone().unwrap();
+    for (who, cookie, status) in [
+        ("anonymous", None, "401"),
+        ("customer", Some(cookie), "403"),
+    ] {
+        let address = app.base.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        let cookie_line = cookie
+            .map(|c| format!("Cookie: {c}\r\n"))
+            .unwrap_or_default();
+        let head = format!(
+            "POST {} HTTP/1.1\r\nHost: {address}\r\n{cookie_line}\
+             Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 10000000\r\n\r\n--x\r\n",
+            tickex::api::events::CreateEvent::PATH
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = vec![0u8; 512];
+        let read =
+            tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut answer))
+                .await
+                .unwrap_or_else(|_| panic!("{who}: no answer while the body is still coming"))
+                .unwrap();
+        let answer = String::from_utf8_lossy(&answer[..read]).to_string();
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{who}: {answer}"
+        );
+    }
+    app.stop().await;
 }

@@ -27,14 +27,12 @@ pub struct EventUpload {
     pub image: ImageUpload,
 }
 
-/// Checks and cleans an uploaded image off the async threads.
+/// Checks and cleans an uploaded image off the async threads, a few at a time.
 async fn prepare_image(upload: ImageUpload) -> Result<Option<image::PreparedImage>, FieldError> {
     let result = match upload {
         ImageUpload::None => return Ok(None),
         ImageUpload::TooLarge => Err(image::ImageError::TooLarge),
-        ImageUpload::Bytes(bytes) => tokio::task::spawn_blocking(move || image::prepare(&bytes))
-            .await
-            .unwrap_or(Err(image::ImageError::Damaged)),
+        ImageUpload::Bytes(bytes) => image::prepare_in_turn(bytes).await,
     };
     result.map(Some).map_err(|e| FieldError {
         field: "image".into(),

@@ -20,6 +20,8 @@ pub enum ImageError {
     UnsupportedType,
     #[error("The image can be at most 8000 × 8000 pixels.")]
     TooManyPixels,
+    #[error("The image has too many pixels for its colour depth (about 50 megapixels at most, half that for 16-bit images). Please export a smaller one.")]
+    TooMuchToDecode,
     #[error("The image file is damaged or incomplete.")]
     Damaged,
     #[error(
@@ -145,17 +147,54 @@ fn check_container(bytes: &[u8], format: ImageFormat) -> Result<(), ImageError> 
     }
 }
 
+/// The most decoded pixel memory one image may take: a 48-megapixel phone photo (RGB) fits.
+/// With [`DECODES_AT_ONCE`] decodes at a time, uploads never need more than about 0.5 GB.
+pub const MAX_DECODED_BYTES: u64 = 160 * 1024 * 1024;
+
+/// How many images are decoded at once; further uploads wait their turn.
+pub const DECODES_AT_ONCE: usize = 2;
+
+/// [`prepare`] off the async threads, at most [`DECODES_AT_ONCE`] at a time.
+pub async fn prepare_in_turn(bytes: Vec<u8>) -> Result<PreparedImage, ImageError> {
+    static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(DECODES_AT_ONCE);
+    // The semaphore is never closed, so acquiring cannot fail.
+    let _turn = TURNS.acquire().await.ok();
+    tokio::task::spawn_blocking(move || prepare(&bytes))
+        .await
+        .unwrap_or(Err(ImageError::Damaged))
+}
+
 fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, ImageError> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    // The decoder's own buffers beside the pixels.
+    limits.max_alloc = Some(MAX_DECODED_BYTES + 16 * 1024 * 1024);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|_| ImageError::Damaged)?;
+    // Known from the header, before a pixel is decoded.
+    if decoder.total_bytes() > MAX_DECODED_BYTES {
+        return Err(ImageError::TooMuchToDecode);
+    }
     // Cameras store rotation as metadata; apply it before the metadata is dropped.
     let orientation = decoder.orientation().map_err(|_| ImageError::Damaged)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(|_| ImageError::Damaged)?;
+    // 16-bit and float pixels: scaling them would take two to four times the memory of 8-bit,
+    // and JPEG keeps 8 bits anyway.
+    if !matches!(
+        image,
+        DynamicImage::ImageRgb8(_)
+            | DynamicImage::ImageRgba8(_)
+            | DynamicImage::ImageLuma8(_)
+            | DynamicImage::ImageLumaA8(_)
+    ) {
+        image = if image.color().has_alpha() {
+            DynamicImage::ImageRgba8(image.to_rgba8())
+        } else {
+            DynamicImage::ImageRgb8(image.to_rgb8())
+        };
+    }
     image.apply_orientation(orientation);
     Ok(image)
 }
@@ -238,6 +277,56 @@ mod tests {
         let mut trailing = png(4, 4);
         trailing.extend_from_slice(b"PK\x03\x04 zip archive");
         assert_eq!(prepare(&trailing).err(), Some(ImageError::NotJustAnImage));
+    }
+
+    /// A 16-bit PNG whose header claims `width` × `height` (the pixel data stays 1 × 1).
+    fn png16_claiming(width: u32, height: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        DynamicImage::ImageRgba16(image::ImageBuffer::new(1, 1))
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        out[16..20].copy_from_slice(&width.to_be_bytes());
+        out[20..24].copy_from_slice(&height.to_be_bytes());
+        let crc = crc32(&out[12..29]);
+        out[29..33].copy_from_slice(&crc.to_be_bytes());
+        out
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for byte in bytes {
+            crc ^= u32::from(*byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn decoded_memory_is_bounded_before_decoding() {
+        // 5000 × 5000 RGBA at 16 bits is 200 MB of pixels: refused from the header alone.
+        assert_eq!(
+            prepare(&png16_claiming(5000, 5000)).err(),
+            Some(ImageError::TooMuchToDecode)
+        );
+        // A 16-bit image within the budget is read as 8-bit and re-encoded.
+        let mut small = Vec::new();
+        DynamicImage::ImageRgba16(image::ImageBuffer::from_pixel(
+            300,
+            200,
+            image::Rgba([65535u16, 0, 0, 65535]),
+        ))
+        .write_to(&mut Cursor::new(&mut small), ImageFormat::Png)
+        .unwrap();
+        let prepared = prepare(&small).unwrap();
+        let cover = image::load_from_memory(&prepared.cover).unwrap().to_rgb8();
+        assert_eq!(cover.dimensions(), (300, 200));
+        assert!(cover.get_pixel(10, 10).0[0] > 240, "still red");
     }
 
     #[test]
