@@ -32,8 +32,17 @@ pub enum AppError {
     #[error("TickEx is very busy right now. Please try again in a few seconds.")]
     Overloaded,
     /// Over a rate limit; the number is how many seconds to wait (also `Retry-After`).
-    #[error("Too many attempts. Please wait {0} seconds and try again.")]
+    #[error("Too many attempts. Please wait {} and try again.", wait_text(*.0))]
     TooManyRequests(u64),
+}
+
+/// "40 seconds", or whole minutes for longer waits.
+fn wait_text(secs: u64) -> String {
+    if secs < 120 {
+        format!("{secs} seconds")
+    } else {
+        format!("{} minutes", secs.div_ceil(60))
+    }
 }
 
 /// One form field's problem: `field` is the input's `name`.

@@ -201,7 +201,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
             &state,
             &[(&state.throttles.accounts_by_address, &address)],
         )?;
-        accounts::request_password_reset(&state, &email, chrono::Utc::now()).await
+        accounts::request_password_reset(&state, &email, &address, chrono::Utc::now()).await
     })
     .await
 }

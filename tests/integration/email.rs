@@ -293,3 +293,43 @@ async fn a_reset_link_works_once_within_the_hour_and_is_not_stored() {
     assert!(matches!(late, Err(AppError::Validation(_))), "{late:?}");
     app.stop().await;
 }
+
+/// The cap on reset emails lives in the database: two instances on one database share it,
+/// although each has its own in-memory rate limits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_emails_are_capped_across_instances() {
+    let double = Double::default();
+    let first = spawn_with(resend::settings(double.clone(), test_settings()).await).await;
+    let mut state = first.server.state.clone();
+    state.throttles = std::sync::Arc::new(tickex::server::throttle::Throttles::new(10_000));
+    let second = crate::common::serve(state).await;
+    let victim = unique_email("victim");
+    register(&first, &victim, false).await;
+    let before = double.lock().unwrap().received.len();
+
+    let ask = |app: &'static str| {
+        let (first, second, victim) = (&first, &second, victim.clone());
+        async move {
+            let app = if app == "first" { first } else { second };
+            app.visitor()
+                .call::<RequestPasswordReset>(&[("email", &victim)])
+                .await
+        }
+    };
+    for app in ["first", "second", "first"] {
+        assert_eq!(ask(app).await.status(), 200, "{app}");
+    }
+    let refused = ask("second").await;
+    assert_eq!(refused.status(), 429);
+    match app_error(refused).await {
+        AppError::TooManyRequests(secs) => assert_eq!(secs, 3600),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        double.lock().unwrap().received.len(),
+        before + 3,
+        "three emails in the hour"
+    );
+    second.stop().await;
+    first.stop().await;
+}

@@ -87,6 +87,10 @@ const SCHEMA: &[(&str, &str)] = &[
         "007_verification",
         include_str!("schema/007_verification.surql"),
     ),
+    (
+        "008_reset_requests",
+        include_str!("schema/008_reset_requests.surql"),
+    ),
 ];
 
 /// Enough for hundreds of buyers of one ticket type at once (about 5 s of backoff in all).

@@ -7,6 +7,14 @@ pub struct ResetRepo<'a>(pub &'a Db);
 
 /// Thrown when the token is unknown, used or expired.
 pub const INVALID_RESET: &str = "invalid_reset";
+/// Thrown when a client or a recipient has had its share of reset emails this hour.
+pub const RESET_CAP_REACHED: &str = "reset_cap_reached";
+
+/// How many reset requests the last hour may hold.
+pub struct ResetCap {
+    pub per_client: i64,
+    pub per_recipient: i64,
+}
 
 impl ResetRepo<'_> {
     pub async fn create(
@@ -52,6 +60,41 @@ impl ResetRepo<'_> {
                 vars![
                     ("hash", token_hash.to_owned()),
                     ("password", password_hash.to_owned()),
+                    ("now", now)
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Counts one reset request against the caps of the last hour, in one transaction with
+    /// the check (instances share it). `Rejected(RESET_CAP_REACHED)` when over either cap.
+    pub async fn count_request(
+        &self,
+        client: &str,
+        recipient: &str,
+        cap: &ResetCap,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        self.0
+            .execute(
+                "BEGIN TRANSACTION;
+                 LET $since = $now - 1h;
+                 DELETE reset_request WHERE at <= $since;
+                 LET $by_client = count(SELECT VALUE id FROM reset_request
+                    WHERE client = $client AND at > $since);
+                 LET $by_recipient = count(SELECT VALUE id FROM reset_request
+                    WHERE recipient = $recipient AND at > $since);
+                 IF $by_client >= $per_client OR $by_recipient >= $per_recipient {
+                    THROW 'reset_cap_reached'
+                 };
+                 CREATE reset_request SET client = $client, recipient = $recipient, at = $now;
+                 COMMIT TRANSACTION;",
+                vars![
+                    ("client", client.to_owned()),
+                    ("recipient", recipient.to_owned()),
+                    ("per_client", cap.per_client),
+                    ("per_recipient", cap.per_recipient),
                     ("now", now)
                 ],
             )

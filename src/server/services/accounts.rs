@@ -3,7 +3,7 @@ use crate::domain::{AdminUserRow, Email, NewPassword, Role};
 use crate::error::AppError;
 use crate::server::auth::password::{hash_password, verify_password, PasswordHash};
 use crate::server::auth::session::session_key;
-use crate::server::db::resets::{ResetRepo, INVALID_RESET};
+use crate::server::db::resets::{ResetCap, ResetRepo, INVALID_RESET, RESET_CAP_REACHED};
 use crate::server::db::verifications::{VerificationRepo, INVALID_VERIFICATION};
 use crate::server::db::{Db, DbError, NewUser, SessionRepo, UserRepo};
 use crate::server::email::{outbox, templates, Email as Message};
@@ -227,13 +227,33 @@ async fn send_link_email(state: &AppState, key: &str, message: &Message) -> Resu
     Ok(true)
 }
 
+/// Reset emails one client address, and one recipient, may be sent per hour, counted in
+/// the database so every instance shares the count. Stops mail-bombing a victim's inbox
+/// (and the provider's quota) through the forgotten-password form.
+const RESET_CAP: ResetCap = ResetCap {
+    per_client: 10,
+    per_recipient: 3,
+};
+
 /// Emails a reset link when the address has an account. The caller answers the same either
-/// way, so the form does not reveal who has an account.
+/// way, so the form does not reveal who has an account (the caps count every request).
 pub async fn request_password_reset(
     state: &AppState,
     email: &Email,
+    client: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), AppError> {
+    match ResetRepo(&state.db)
+        .count_request(client, email.as_str(), &RESET_CAP, now)
+        .await
+    {
+        Ok(()) => {}
+        Err(DbError::Rejected(code)) if code == RESET_CAP_REACHED => {
+            tracing::warn!("password reset refused: hourly cap reached");
+            return Err(AppError::TooManyRequests(3600));
+        }
+        Err(e) => return Err(AppError::internal(e)),
+    }
     let Some(user) = UserRepo(&state.db)
         .find_by_email(email.as_str())
         .await
