@@ -2,7 +2,7 @@
 //! `surrealkv://` database (the default engine) and drives it over HTTP like browsers would.
 //!
 //!   make load                      # every scenario below, one table each
-//!   make load ARGS="flash"         # one of: page, purchase, flash, crash
+//!   make load ARGS="flash"         # one of: page, purchase, flash, crash, attack
 //!   make load ARGS="ws-probe"      # concurrent queries on TICKEX_DATABASE_URL (scale-out)
 //!
 //! Sizes come from the environment (and `LOAD_DATABASE_URL` replaces the database): LOAD_SECS (per page run, default 10), LOAD_BUYERS
@@ -210,6 +210,135 @@ async fn purchase_scenario(server: &Server) {
     );
 }
 
+/// `buyers` shop at once, each buying `rounds` tickets one after another (checkout, then
+/// the demo payment); returns every purchase's latency and how many failed.
+async fn shop(
+    buyers: &[Buyer],
+    event: &str,
+    ticket_type: &str,
+    rounds: usize,
+) -> (Latencies, usize) {
+    let runs: Vec<(Vec<Duration>, usize)> = stream::iter(buyers)
+        .map(|buyer| async move {
+            let (mut times, mut failed) = (Vec::new(), 0);
+            for _ in 0..rounds {
+                let t = Instant::now();
+                match buyer.checkout(event, ticket_type).await {
+                    Ok(order) if buyer.pay(&order).await => times.push(t.elapsed()),
+                    _ => failed += 1,
+                }
+            }
+            (times, failed)
+        })
+        .buffer_unordered(buyers.len())
+        .collect()
+        .await;
+    let failed = runs.iter().map(|(_, f)| f).sum();
+    (
+        Latencies(runs.into_iter().flat_map(|(t, _)| t).collect()),
+        failed,
+    )
+}
+
+/// A password-guessing flood from one address: `attempts` wrong sign-ins, 64 at a time;
+/// returns how many were answered with each status.
+async fn sign_in_flood(base: String, attempts: usize) -> std::collections::BTreeMap<u16, usize> {
+    use leptos::server_fn::ServerFn;
+    let client = http_client();
+    let statuses: Vec<u16> = stream::iter(0..attempts)
+        .map(|i| {
+            let (client, base) = (&client, &base);
+            async move {
+                let email = format!("victim{}@example.com", i % 50);
+                client
+                    .post(format!("{base}{}", tickex::api::auth::LogIn::PATH))
+                    .form(&[("email", email.as_str()), ("password", "wrong guess 123")])
+                    .send()
+                    .await
+                    .map_or(0, |r| r.status().as_u16())
+            }
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    let mut counts = std::collections::BTreeMap::new();
+    for status in statuses {
+        *counts.entry(status).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// Issue 14's load check: 50 buyers shop alone, then 50 others shop while 2,000 wrong
+/// sign-ins arrive from one address. The buyers' p99 should stay within 2x, and the
+/// server's memory under 300 MB.
+async fn attack_scenario(server: &Server) {
+    let attempts = env_usize("LOAD_ATTACK_SIGNINS", 2000);
+    let rounds = env_usize("LOAD_ATTACK_ROUNDS", 4);
+    let (buyers, _) = register_many(&server.base, 100, "attack-buyer").await;
+    let (quiet, loud) = buyers.split_at(50);
+    let (_, event, ticket_type) = create_event(&server.base, 100 * rounds).await;
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let sampler = {
+        let (peak, pid) = (peak.clone(), server.pid());
+        tokio::spawn(async move {
+            loop {
+                let rss = common::rss_mib(pid) as u64;
+                peak.fetch_max(rss, std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+    };
+    let (mut alone, alone_failed) = shop(quiet, &event, &ticket_type, rounds).await;
+    let alone_peak = peak.swap(0, std::sync::atomic::Ordering::Relaxed);
+    let started = Instant::now();
+    let flood = tokio::spawn(sign_in_flood(server.base.clone(), attempts));
+    let (mut attacked, attacked_failed) = shop(loud, &event, &ticket_type, rounds).await;
+    let counts = flood.await.expect("the flood ran");
+    let flood_secs = started.elapsed().as_secs_f64();
+    let attacked_peak = peak.load(std::sync::atomic::Ordering::Relaxed);
+    sampler.abort();
+
+    println!(
+        "\n### Sign-in flood: {attempts} wrong sign-ins from one address while 50 buyers buy {rounds} tickets each\n"
+    );
+    row(&[
+        "run".into(),
+        "purchases".into(),
+        "p50 ms".into(),
+        "p99 ms".into(),
+        "failed".into(),
+        "peak server RSS MiB".into(),
+    ]);
+    row(&vec!["---".to_owned(); 6]);
+    let alone_p99 = alone.pct(0.99);
+    let attacked_p99 = attacked.pct(0.99);
+    for (name, latencies, failed, rss) in [
+        ("buyers alone", &mut alone, alone_failed, alone_peak),
+        (
+            "buyers under the flood",
+            &mut attacked,
+            attacked_failed,
+            attacked_peak,
+        ),
+    ] {
+        row(&[
+            name.into(),
+            latencies.0.len().to_string(),
+            format!("{:.1}", latencies.pct(0.5)),
+            format!("{:.1}", latencies.pct(0.99)),
+            failed.to_string(),
+            rss.to_string(),
+        ]);
+    }
+    let answers: Vec<String> = counts.iter().map(|(s, n)| format!("{n} × {s}")).collect();
+    println!(
+        "\nThe flood's answers ({flood_secs:.1} s): {}. p99 under the flood / alone: {:.2} (target ≤ 2); peak RSS {} MiB (target < 300).",
+        answers.join(", "),
+        attacked_p99 / alone_p99.max(0.001),
+        attacked_peak
+    );
+}
+
 /// The flash sale against our own server, or with `LOAD_SERVERS=http://a,http://b` against
 /// running instances (the scale-out script), buyers spread over them round-robin; then
 /// `tickex check` on the database (`TICKEX_DATABASE_URL` from the environment there).
@@ -361,6 +490,11 @@ async fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         env!("CARGO_BIN_EXE_tickex")
     );
+    if run("attack") {
+        let server = Server::start(&root.path().join("attack"), free_port()).await;
+        attack_scenario(&server).await;
+        server.stop();
+    }
     if run("page") || run("purchase") {
         let server = Server::start(&root.path().join("main"), free_port()).await;
         if run("page") {

@@ -5,6 +5,7 @@ use crate::server::auth::{google, guard};
 use crate::server::config::Settings;
 use crate::server::db::{Db, DbError};
 use crate::server::email::{self, outbox};
+use crate::server::gates;
 use crate::server::headers;
 use crate::server::jobs::Jobs;
 use crate::server::payments::{self, webhook};
@@ -168,7 +169,11 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            event_upload_gate,
+            gates::event_upload_gate,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            gates::sign_in_gate,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -300,61 +305,6 @@ async fn readyz(State(state): State<AppState>) -> Response {
         (StatusCode::OK, "ready").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database not answering").into_response()
-    }
-}
-
-/// The event form carries an image of up to 10 MB. Before a byte of it is read, the caller
-/// must be a signed-in organizer (anyone else is answered at once, and cannot make the
-/// server buffer uploads), and the request must have a multipart boundary (server_fn panics
-/// on one without).
-async fn event_upload_gate(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    use crate::api::events::{CreateEvent, UpdateEvent};
-    use crate::error::AppError;
-    use leptos::server_fn::ServerFn;
-    let path = request.uri().path();
-    if path != <CreateEvent as ServerFn>::PATH && path != <UpdateEvent as ServerFn>::PATH {
-        return next.run(request).await;
-    }
-    let refusal = match guard::user_from_headers(&state, request.headers()).await {
-        Ok(Some(user)) if user.role.can_organize() => None,
-        Ok(Some(_)) => Some(AppError::Forbidden),
-        Ok(None) => Some(AppError::Unauthenticated),
-        Err(error) => Some(error),
-    };
-    let has_boundary = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| multer::parse_boundary(value).is_ok());
-    let refusal = refusal.or_else(|| {
-        (!has_boundary).then(|| {
-            AppError::Validation("Please send the event form as multipart/form-data.".into())
-        })
-    });
-    let Some(refusal) = refusal else {
-        return next.run(request).await;
-    };
-    // Nothing of the body is kept or parsed. It is read and dropped for a moment only so the
-    // client, still sending, sees the answer instead of a reset connection.
-    let mut body = request.into_body();
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), async {
-        use axum::body::HttpBody;
-        while let Some(Ok(_)) =
-            std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
-        {}
-    })
-    .await;
-    match refusal {
-        AppError::Validation(message) => (
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            axum::Json(AppError::Validation(message)),
-        )
-            .into_response(),
-        error => (error.status(), axum::Json(error)).into_response(),
     }
 }
 

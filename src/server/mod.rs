@@ -5,6 +5,7 @@ pub mod db;
 pub mod email;
 pub mod event_cache;
 pub mod format;
+pub mod gates;
 pub mod headers;
 pub mod hold_queue;
 pub mod http;

@@ -54,6 +54,13 @@ impl Limiter {
         }
     }
 
+    /// How long `key` must wait before its next attempt, without taking one.
+    pub fn wait(&self, key: &str, now: Instant) -> Option<Duration> {
+        let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let tokens = self.refilled(*buckets.get(key)?, now);
+        (tokens < 1.0).then(|| self.per.mul_f64(1.0 - tokens))
+    }
+
     fn refilled(&self, bucket: Bucket, now: Instant) -> f64 {
         let elapsed = now.saturating_duration_since(bucket.at);
         (bucket.tokens + elapsed.as_secs_f64() / self.per.as_secs_f64()).min(self.burst)

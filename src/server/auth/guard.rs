@@ -69,30 +69,31 @@ pub async fn require_admin(state: &AppState) -> Result<CurrentUser, AppError> {
 /// ("unknown" outside a request).
 pub fn client_address(state: &AppState) -> String {
     use_context::<http::request::Parts>()
-        .and_then(|parts| {
-            let peer = parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
-                .0
-                .ip();
-            // Several header lines are one list, in order.
-            let forwarded_for: Vec<&str> = parts
-                .headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .collect();
-            let chain = (!forwarded_for.is_empty()).then(|| forwarded_for.join(","));
-            Some(
-                crate::server::request_guard::client_ip(
-                    peer,
-                    chain.as_deref(),
-                    &state.settings.trusted_proxies,
-                )
-                .to_string(),
-            )
-        })
+        .map(|parts| address_of(state, &parts.extensions, &parts.headers))
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// [`client_address`] of a request's extensions and headers.
+pub fn address_of(
+    state: &AppState,
+    extensions: &http::Extensions,
+    headers: &http::HeaderMap,
+) -> String {
+    let Some(peer) = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip())
+    else {
+        return "unknown".to_owned();
+    };
+    // Several header lines are one list, in order.
+    let forwarded_for: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let chain = (!forwarded_for.is_empty()).then(|| forwarded_for.join(","));
+    crate::server::request_guard::client_ip(peer, chain.as_deref(), &state.settings.trusted_proxies)
+        .to_string()
 }
 
 /// Takes one attempt from each limit; over any, `TooManyRequests` with the wait.
