@@ -1,4 +1,4 @@
-use crate::domain::AdminUserRow;
+use crate::domain::{AdminUserRow, OutboxBacklog};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -24,6 +24,17 @@ pub async fn set_user_role(user_id: String, role: String) -> Result<(), AppError
             ));
         }
         accounts::set_role(&state.db, &user_id, role).await
+    })
+    .await
+}
+
+/// The email outbox: what waits to be sent, and whether anything can send it.
+#[server]
+pub async fn get_outbox_backlog() -> Result<OutboxBacklog, AppError> {
+    crate::api::serve_as(crate::api::Caller::Admin, |state, _| async move {
+        crate::server::email::outbox::backlog_view(&state)
+            .await
+            .map_err(AppError::internal)
     })
     .await
 }

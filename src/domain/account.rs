@@ -190,3 +190,14 @@ pub struct AdminUserRow {
     pub role: Role,
     pub joined: String,
 }
+
+/// The email outbox as the admin pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxBacklog {
+    pub waiting: u64,
+    pub failed: u64,
+    /// When the oldest waiting email was queued (UTC), if any waits.
+    pub oldest_waiting: Option<String>,
+    /// False when no email provider is set up: then nothing waiting will ever leave.
+    pub provider_configured: bool,
+}

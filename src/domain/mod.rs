@@ -38,7 +38,9 @@ mod order;
 pub mod rich_text;
 mod slug;
 
-pub use account::{parse_display_name, AdminUserRow, Email, NewPassword, Role, UserView};
+pub use account::{
+    parse_display_name, AdminUserRow, Email, NewPassword, OutboxBacklog, Role, UserView,
+};
 pub use checkout::{CheckoutError, EventOffer, SelectedLine, Selection, TicketOffer};
 pub use event::{
     EventAction, EventDetail, EventEditorData, EventListPage, EventStatus, EventSummary,

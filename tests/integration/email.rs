@@ -333,3 +333,41 @@ async fn reset_emails_are_capped_across_instances() {
     second.stop().await;
     first.stop().await;
 }
+
+/// Without a provider outside demo mode, emails wait in the outbox; admins see the backlog
+/// (and that nothing can send it), nobody else does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_see_the_outbox_backlog() {
+    use tickex::api::admin::GetOutboxBacklog;
+    use tickex::api::auth::LogIn;
+    let app = spawn_with(test_settings()).await;
+    paid_order(&app, &Double::default(), &[], 1, 1).await;
+    let admin_email = unique_email("admin");
+    accounts::create_admin(
+        &app.server.state.db,
+        tickex::domain::Email::parse(&admin_email).unwrap(),
+        tickex::domain::NewPassword::parse("admin password 1".into()).unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut admin = app.visitor();
+    admin
+        .call::<LogIn>(&[("email", &admin_email), ("password", "admin password 1")])
+        .await;
+    let response = admin.call::<GetOutboxBacklog>(&[]).await;
+    let backlog: tickex::domain::OutboxBacklog =
+        serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(backlog.waiting, 1, "the ticket email waits");
+    assert!(backlog.oldest_waiting.is_some());
+    assert!(!backlog.provider_configured);
+    let page = admin.get("/admin/users").await.text().await.unwrap();
+    assert!(
+        page.contains("1 email waiting to be sent"),
+        "shown on the admin page"
+    );
+    assert!(page.contains("No email provider is set up"));
+
+    let mut customer = register(&app, &unique_email("nosy"), false).await;
+    assert_eq!(customer.call::<GetOutboxBacklog>(&[]).await.status(), 403);
+    app.stop().await;
+}

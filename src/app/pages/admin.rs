@@ -1,5 +1,5 @@
 use super::ErrorPanel;
-use crate::api::admin::{search_users, SetUserRole};
+use crate::api::admin::{get_outbox_backlog, search_users, SetUserRole};
 use crate::app::session::use_session;
 use crate::domain::{AdminUserRow, Role};
 use leptos::form::ActionForm;
@@ -39,6 +39,7 @@ fn UserAdmin() -> impl IntoView {
         <header class="page-header">
             <h1>"Users"</h1>
         </header>
+        <OutboxPanel />
         <form method="get" action="/admin/users" class="search-form" role="search">
             <label for="user-search">"Search by name or email"</label>
             <input id="user-search" type="search" name="q" value=q />
@@ -97,5 +98,37 @@ fn UsersTable(rows: Vec<AdminUserRow>, set_role: ServerAction<SetUserRole>) -> i
                 </tbody>
             </table>
         </div>
+    }
+}
+
+/// What waits in the email outbox; loud when nothing can ever send it.
+#[component]
+fn OutboxPanel() -> impl IntoView {
+    let backlog = Resource::new(|| (), |_| get_outbox_backlog());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                backlog.await.ok().map(|b| {
+                    let emails = |n: u64| if n == 1 { "1 email".to_owned() } else { format!("{n} emails") };
+                    let waiting = match (&b.oldest_waiting, b.waiting) {
+                        (_, 0) => "No email is waiting to be sent.".to_owned(),
+                        (Some(since), n) => format!("{} waiting to be sent, the oldest since {since}.", emails(n)),
+                        (None, n) => format!("{} waiting to be sent.", emails(n)),
+                    };
+                    let class = if b.provider_configured || b.waiting == 0 { "notice" } else { "notice notice-danger" };
+                    view! {
+                        <section class=class aria-label="Email outbox">
+                            <p>{waiting}</p>
+                            {(b.failed > 0).then(|| view! {
+                                <p>{format!("{} could not be delivered (see each order's email status).", emails(b.failed))}</p>
+                            })}
+                            {(!b.provider_configured).then(|| view! {
+                                <p>"No email provider is set up (TICKEX_RESEND_API_KEY): emails wait here until one is."</p>
+                            })}
+                        </section>
+                    }
+                })
+            })}
+        </Suspense>
     }
 }

@@ -26,6 +26,15 @@ const ROW_FIELDS: &str = "record::id(id) AS id, kind, key, recipient,
     IF purchase { record::id(purchase) } ELSE { NONE } AS purchase, attempts, status, subject,
     text_body, last_error, created_at";
 
+/// The state of the outbox as a whole.
+#[derive(Debug, Default, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct OutboxHealth {
+    pub waiting: i64,
+    pub oldest_waiting: Option<DateTime<Utc>>,
+    pub failed: i64,
+}
+
 /// How a send attempt ended, as the row records it.
 pub enum Delivery {
     Sent,
@@ -179,17 +188,24 @@ impl OutboxRepo<'_> {
             .await
     }
 
-    /// How many emails wait to be sent (pending, including those backing off).
-    pub async fn backlog(&self) -> Result<u64, DbError> {
+    /// Emails waiting to be sent (pending, including those backing off), the oldest of
+    /// them, and the ones given up on.
+    pub async fn health(&self) -> Result<OutboxHealth, DbError> {
         let mut response = self
             .0
             .execute(
-                "RETURN array::len((SELECT VALUE id FROM outbox WHERE status IN ['pending', 'sending']))",
+                "LET $waiting = (SELECT VALUE created_at FROM outbox
+                    WHERE status IN ['pending', 'sending'] ORDER BY created_at);
+                 RETURN {
+                    waiting: array::len($waiting),
+                    oldest_waiting: $waiting[0],
+                    failed: array::len((SELECT VALUE id FROM outbox WHERE status = 'failed')),
+                 };",
                 vars![],
             )
             .await?;
-        let n: Option<i64> = response.take(0).map_err(DbError::from_surreal)?;
-        Ok(n.unwrap_or(0).max(0) as u64)
+        let health: Option<OutboxHealth> = response.take(1).map_err(DbError::from_surreal)?;
+        Ok(health.unwrap_or_default())
     }
 
     /// The newest rows, newest first: to `recipient` only, or all of them with `None`.

@@ -222,5 +222,20 @@ pub async fn dev_email_html(
 
 /// How many emails wait to be sent, for `/metrics`.
 pub async fn backlog(db: &crate::server::db::Db) -> Result<u64, DbError> {
-    OutboxRepo(db).backlog().await
+    let health = OutboxRepo(db).health().await?;
+    Ok(u64::try_from(health.waiting).unwrap_or(0))
+}
+
+/// The outbox as an admin sees it: what waits, since when, what failed, and whether a
+/// provider is there to send it at all.
+pub async fn backlog_view(state: &AppState) -> Result<crate::domain::OutboxBacklog, DbError> {
+    let health = OutboxRepo(&state.db).health().await?;
+    Ok(crate::domain::OutboxBacklog {
+        waiting: u64::try_from(health.waiting).unwrap_or(0),
+        failed: u64::try_from(health.failed).unwrap_or(0),
+        oldest_waiting: health
+            .oldest_waiting
+            .map(|at| at.format("%-d %b %Y, %H:%M UTC").to_string()),
+        provider_configured: state.mailer.delivers(),
+    })
 }
