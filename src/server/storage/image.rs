@@ -279,39 +279,24 @@ mod tests {
         assert_eq!(prepare(&trailing).err(), Some(ImageError::NotJustAnImage));
     }
 
-    /// A 16-bit PNG whose header claims `width` × `height` (the pixel data stays 1 × 1).
-    fn png16_claiming(width: u32, height: u32) -> Vec<u8> {
+    /// A JPEG whose header claims `width` × `height` (the pixel data stays 1 × 1).
+    fn jpeg_claiming(width: u16, height: u16) -> Vec<u8> {
         let mut out = Vec::new();
-        DynamicImage::ImageRgba16(image::ImageBuffer::new(1, 1))
-            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+        DynamicImage::ImageRgb8(RgbImage::new(1, 1))
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
             .unwrap();
-        out[16..20].copy_from_slice(&width.to_be_bytes());
-        out[20..24].copy_from_slice(&height.to_be_bytes());
-        let crc = crc32(&out[12..29]);
-        out[29..33].copy_from_slice(&crc.to_be_bytes());
+        // Start of frame: FF C0, length, precision, then height and width.
+        let frame = out.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        out[frame + 5..frame + 7].copy_from_slice(&height.to_be_bytes());
+        out[frame + 7..frame + 9].copy_from_slice(&width.to_be_bytes());
         out
-    }
-
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for byte in bytes {
-            crc ^= u32::from(*byte);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
     }
 
     #[test]
     fn decoded_memory_is_bounded_before_decoding() {
-        // 5000 × 5000 RGBA at 16 bits is 200 MB of pixels: refused from the header alone.
+        // 8000 × 8000 RGB is 192 MB of pixels: refused from the header alone.
         assert_eq!(
-            prepare(&png16_claiming(5000, 5000)).err(),
+            prepare(&jpeg_claiming(8000, 8000)).err(),
             Some(ImageError::TooMuchToDecode)
         );
         // A 16-bit image within the budget is read as 8-bit and re-encoded.
