@@ -38,7 +38,12 @@ pub async fn get_order(id: String) -> Result<OrderView, AppError> {
 #[server]
 pub async fn confirm_payment(id: String, session_id: String) -> Result<(), AppError> {
     crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
+        use crate::server::auth::guard;
         use crate::server::services::orders;
+        guard::throttle(
+            &state,
+            &[(&state.throttles.payment_checks_by_user, &user.id)],
+        )?;
         orders::confirm_payment(&state, &user, &id, &session_id).await?;
         leptos_axum::redirect(&format!("/orders/{id}"));
         Ok(())

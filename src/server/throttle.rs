@@ -76,6 +76,8 @@ pub struct Throttles {
     pub sign_in_by_email: Limiter,
     /// Registrations and password-reset requests from one client address.
     pub accounts_by_address: Limiter,
+    /// "Check my payment" by one account: each asks Stripe, whose API has its own limits.
+    pub payment_checks_by_user: Limiter,
 }
 
 impl Throttles {
@@ -85,6 +87,7 @@ impl Throttles {
             sign_in_by_address: Limiter::new(20, Duration::from_secs(3)),
             sign_in_by_email: Limiter::new(5, Duration::from_secs(60)),
             accounts_by_address: Limiter::new(account_requests, Duration::from_secs(30)),
+            payment_checks_by_user: Limiter::new(10, Duration::from_secs(6)),
         }
     }
 

@@ -414,6 +414,17 @@ async fn one_paid_order_from_five_concurrent_webhooks_and_the_success_page() {
         .contains("Your tickets are below"));
 
     assert_eq!(status_of(&app, &order).await, "paid");
+    // Each check may ask Stripe: ten in a burst, then one every few seconds.
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        statuses.push(buyer.call::<ConfirmPayment>(&form).await.status().as_u16());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.last(), Some(&429));
     assert_eq!(
         count_for(&app, "ticket", &order).await,
         3,
