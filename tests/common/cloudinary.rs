@@ -97,12 +97,32 @@ async fn destroy(
     Json(serde_json::json!({ "result": "ok" }))
 }
 
+/// TickEx says who it is on every request (`User-Agent: TickEx/<version>`); an anonymous
+/// client is refused the way Cloudinary's edge refuses one it will not serve.
+async fn identified(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let agent = request
+        .headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !agent.starts_with("TickEx/") {
+        let body = serde_json::json!({ "error": { "message": "Missing or unknown User-Agent" } });
+        return (axum::http::StatusCode::FORBIDDEN, Json(body)).into_response();
+    }
+    next.run(request).await
+}
+
 /// Serves the double on a free local port; returns its base URL (the `api_base` of
 /// `CloudinarySettings`).
 pub async fn spawn(double: Shared) -> String {
     let router = Router::new()
         .route("/v1_1/{cloud}/image/upload", post(upload))
         .route("/v1_1/{cloud}/image/destroy", post(destroy))
+        .layer(axum::middleware::from_fn(identified))
         .with_state(double);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -1,7 +1,8 @@
 //! A local Resend double: imitates Resend's `POST /emails` endpoint (JSON body, bearer API
 //! key, `Idempotency-Key` header) as TickEx's outbox calls it. It records every request and
 //! answers with scripted statuses: 200 with an email id, 422 `validation_error`, or any other
-//! status as an `internal_server_error`.
+//! status as an `internal_server_error`. A request without a `User-Agent` is refused with
+//! 403 (error 1010), as Resend does.
 use std::sync::{Arc, Mutex};
 
 /// One request the double received: idempotency key, bearer token, JSON body.
@@ -29,6 +30,14 @@ pub async fn spawn(double: Double) -> String {
         Json(body): Json<serde_json::Value>,
     ) -> (StatusCode, Json<serde_json::Value>) {
         let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+        // Resend's API reference: "Requests without this header will be rejected with a 403
+        // status code" (error code 1010), before anything else is looked at.
+        if header("user-agent").is_none_or(|agent| agent.is_empty()) {
+            return (
+                StatusCode::FORBIDDEN,
+                Json(serde_json::json!({ "error_code": 1010, "message": "error code: 1010" })),
+            );
+        }
         let mut d = double.lock().unwrap();
         d.received
             .push((header("idempotency-key"), header("authorization"), body));

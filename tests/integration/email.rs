@@ -371,3 +371,34 @@ async fn admins_see_the_outbox_backlog() {
     assert_eq!(customer.call::<GetOutboxBacklog>(&[]).await.status(), 403);
     app.stop().await;
 }
+
+/// TickEx names itself to Resend; a request without a `User-Agent` is refused (the double
+/// keeps Resend's documented contract), so every email above proves the header was sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resend_requires_a_user_agent_and_tickex_sends_one() {
+    let double = Double::default();
+    let base = resend::spawn(double.clone()).await;
+    let anonymous = reqwest::Client::new()
+        .post(format!("{base}/emails"))
+        .bearer_auth("re_test_key")
+        .json(&serde_json::json!({ "to": "a@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 403);
+    assert!(anonymous.text().await.unwrap().contains("1010"));
+    assert!(double.lock().unwrap().received.is_empty());
+
+    let app = spawn_with(resend::settings(double.clone(), test_settings()).await).await;
+    paid_order(&app, &double, &[], 1, 1).await;
+    let sent = outbox::run_once(&app.server.state, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(sent, 1);
+    assert_eq!(
+        double.lock().unwrap().received.len(),
+        1,
+        "accepted by the double"
+    );
+    app.stop().await;
+}

@@ -43,6 +43,7 @@ fn http_client() -> Result<openidconnect::reqwest::Client, GoogleError> {
     // No redirects: following them would open the token exchange to SSRF.
     openidconnect::reqwest::ClientBuilder::new()
         .redirect(openidconnect::reqwest::redirect::Policy::none())
+        .user_agent(crate::server::config::USER_AGENT)
         .timeout(std::time::Duration::from_secs(10))
         .build()
         .map_err(|e| GoogleError::Discovery(e.to_string()))

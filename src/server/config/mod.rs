@@ -72,6 +72,10 @@ pub struct Settings {
     pub metrics_token: Option<crate::server::metrics::MetricsToken>,
 }
 
+/// What every outbound HTTP request of TickEx says it is. Resend refuses requests without a
+/// `User-Agent` (403, error 1010), and reqwest sends none by itself.
+pub const USER_AGENT: &str = concat!("TickEx/", env!("CARGO_PKG_VERSION"));
+
 /// The keys `Leptos.toml` may set, all optional so an override can come from anywhere.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -34,6 +34,7 @@ impl ResendMailer {
     pub fn new(settings: &ResendSettings, from: &str) -> Self {
         ResendMailer {
             http: reqwest::Client::builder()
+                .user_agent(crate::server::config::USER_AGENT)
                 .timeout(std::time::Duration::from_secs(20))
                 .build()
                 .unwrap_or_default(),

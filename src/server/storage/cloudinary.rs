@@ -21,6 +21,7 @@ struct UploadResponse {
 impl CloudinaryStore {
     pub fn new(settings: CloudinarySettings) -> Self {
         let http = reqwest::Client::builder()
+            .user_agent(crate::server::config::USER_AGENT)
             .timeout(std::time::Duration::from_secs(60))
             .build()
             .unwrap_or_default();
