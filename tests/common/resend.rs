@@ -14,6 +14,11 @@ pub struct ResendDouble {
     pub received: Vec<Received>,
     /// Statuses to answer with, in order; 200 once they run out.
     pub script: Vec<u16>,
+    /// Resend's team rate limit (5 a second by default): above it, 429 with `retry-after`.
+    pub per_second: Option<usize>,
+    /// Requests answered 429 for the rate limit.
+    pub throttled: usize,
+    accepted_at: std::collections::VecDeque<std::time::Instant>,
 }
 
 pub type Double = Arc<Mutex<ResendDouble>>;
@@ -28,7 +33,8 @@ pub async fn spawn(double: Double) -> String {
         State(double): State<Double>,
         headers: HeaderMap,
         Json(body): Json<serde_json::Value>,
-    ) -> (StatusCode, Json<serde_json::Value>) {
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
         let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_owned());
         // Resend's API reference: "Requests without this header will be rejected with a 403
         // status code" (error code 1010), before anything else is looked at.
@@ -36,9 +42,34 @@ pub async fn spawn(double: Double) -> String {
             return (
                 StatusCode::FORBIDDEN,
                 Json(serde_json::json!({ "error_code": 1010, "message": "error code: 1010" })),
-            );
+            )
+                .into_response();
         }
         let mut d = double.lock().unwrap();
+        if let Some(limit) = d.per_second {
+            let now = std::time::Instant::now();
+            while d
+                .accepted_at
+                .front()
+                .is_some_and(|at| now.duration_since(*at) >= std::time::Duration::from_secs(1))
+            {
+                d.accepted_at.pop_front();
+            }
+            if d.accepted_at.len() >= limit {
+                d.throttled += 1;
+                let body = serde_json::json!({
+                    "name": "rate_limit_exceeded",
+                    "message": "Too many requests. You can only make 5 requests per second.",
+                });
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", "1")],
+                    Json(body),
+                )
+                    .into_response();
+            }
+            d.accepted_at.push_back(now);
+        }
         d.received
             .push((header("idempotency-key"), header("authorization"), body));
         let status = if d.script.is_empty() {
@@ -53,7 +84,7 @@ pub async fn spawn(double: Double) -> String {
             }
             _ => serde_json::json!({ "name": "internal_server_error", "message": "try again" }),
         };
-        (StatusCode::from_u16(status).unwrap(), Json(reply))
+        (StatusCode::from_u16(status).unwrap(), Json(reply)).into_response()
     }
     let router = Router::new()
         .route("/emails", post(emails))

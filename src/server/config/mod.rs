@@ -68,6 +68,8 @@ pub struct Settings {
     pub email_from: String,
     /// How often the outbox worker looks for email to send.
     pub outbox_interval_secs: i64,
+    /// Emails sent per second at most: Resend allows 5 per team by default.
+    pub email_rate_per_sec: i64,
     /// `/metrics` answers only with this bearer token; it is off without one.
     pub metrics_token: Option<crate::server::metrics::MetricsToken>,
 }
@@ -103,6 +105,7 @@ struct FileSettings {
     resend_api_base: Option<String>,
     email_from: Option<String>,
     outbox_interval_secs: Option<i64>,
+    email_rate_per_sec: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -319,6 +322,7 @@ impl Settings {
         };
         let outbox_interval_secs =
             seconds("outbox_interval_secs", file.outbox_interval_secs, 2, 1)?;
+        let email_rate_per_sec = seconds("email_rate_per_sec", file.email_rate_per_sec, 4, 1)?;
 
         Ok(Settings {
             listen_addr,
@@ -355,6 +359,7 @@ impl Settings {
             resend,
             email_from,
             outbox_interval_secs,
+            email_rate_per_sec,
             metrics_token: secret("TICKEX_METRICS_TOKEN")
                 .map(crate::server::metrics::MetricsToken::new),
         })
@@ -388,6 +393,7 @@ impl Settings {
             resend: None,
             email_from: "TickEx <tickets@tickex.invalid>".into(),
             outbox_interval_secs: 3600,
+            email_rate_per_sec: 4,
             metrics_token: None,
         }
     }

@@ -46,6 +46,11 @@ pub enum Delivery {
     Failed {
         error: String,
     },
+    /// Not tried after all (the provider asked us to slow down): due again at `next`, and
+    /// the attempt is given back.
+    Deferred {
+        next: DateTime<Utc>,
+    },
 }
 
 pub struct OutboxRepo<'a>(pub &'a Db);
@@ -108,6 +113,12 @@ impl OutboxRepo<'_> {
                     next_attempt_at = $next, last_error = $error",
                 Some(next),
                 Some(error),
+            ),
+            Delivery::Deferred { next } => (
+                "UPDATE type::record('outbox', $id) SET status = 'pending', lease_until = NONE,
+                    next_attempt_at = $next, attempts -= 1",
+                Some(next),
+                None,
             ),
             Delivery::Failed { error } => (
                 "UPDATE type::record('outbox', $id) SET status = 'failed', lease_until = NONE,

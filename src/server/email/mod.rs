@@ -17,12 +17,16 @@ pub type MailFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendError>> + S
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
-    /// Worth another try later: 429, 5xx, a timeout, no connection.
+    /// Worth another try later: 5xx, a timeout, no connection.
     #[error("temporary: {0}")]
     Retryable(String),
     /// The provider refused this email; trying again will not help.
     #[error("refused: {0}")]
     Permanent(String),
+    /// Over the provider's rate limit (429): nothing is wrong with the email; wait this long
+    /// (its `retry-after`) before sending anything more.
+    #[error("rate limited by the provider")]
+    Throttled(Option<std::time::Duration>),
 }
 
 /// An inline image referenced from the HTML as `cid:<content_id>`.

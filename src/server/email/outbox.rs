@@ -27,30 +27,57 @@ fn backoff(attempts: i64) -> Duration {
     Duration::seconds(base + jitter)
 }
 
-/// Sends every row that is due; returns how many were sent.
+/// The longest a `retry-after` may pause the worker; a longer one defers the row instead.
+const MAX_PAUSE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How one row's turn ended.
+enum Turn {
+    Sent,
+    NotSent,
+    /// The provider asked us to wait this long before the next request.
+    SlowDown(std::time::Duration),
+}
+
+/// Sends every row that is due, oldest due first, at most `email_rate_per_sec` a second
+/// and pausing when the provider answers 429; returns how many were sent.
 pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> Result<usize, DbError> {
     let outbox = OutboxRepo(&state.db);
+    let rate = state.settings.email_rate_per_sec.max(1) as f64;
+    let gap = std::time::Duration::from_secs_f64(1.0 / rate);
+    let mut last_request: Option<tokio::time::Instant> = None;
     let mut sent = 0;
     for id in outbox.due(now, 50).await? {
-        if let Some(row) = outbox
+        if let Some(at) = last_request {
+            tokio::time::sleep_until(at + gap).await;
+        }
+        let Some(row) = outbox
             .claim(&id, now, Duration::seconds(LEASE_SECS))
             .await?
-        {
-            if deliver(state, row, now).await? {
-                sent += 1;
-            }
+        else {
+            continue;
+        };
+        last_request = Some(tokio::time::Instant::now());
+        match deliver(state, row, now).await? {
+            Turn::Sent => sent += 1,
+            Turn::NotSent => {}
+            Turn::SlowDown(pause) => tokio::time::sleep(pause.min(MAX_PAUSE)).await,
         }
     }
     Ok(sent)
 }
 
-async fn deliver(state: &AppState, row: OutboxRow, now: DateTime<Utc>) -> Result<bool, DbError> {
+async fn deliver(state: &AppState, row: OutboxRow, now: DateTime<Utc>) -> Result<Turn, DbError> {
     let outcome = match build(state, &row).await {
         Ok(email) => state.mailer.send(&email, &row.key).await,
         Err(e) => Err(SendError::Permanent(format!("cannot build the email: {e}"))),
     };
     let delivery = match &outcome {
         Ok(()) => Delivery::Sent,
+        Err(SendError::Throttled(wait)) => Delivery::Deferred {
+            next: now
+                + Duration::from_std(wait.unwrap_or(std::time::Duration::from_secs(1)))
+                    .unwrap_or(Duration::seconds(1)),
+        },
         Err(SendError::Retryable(reason)) if row.attempts < MAX_ATTEMPTS => Delivery::Retry {
             next: now + backoff(row.attempts),
             error: reason.clone(),
@@ -60,13 +87,22 @@ async fn deliver(state: &AppState, row: OutboxRow, now: DateTime<Utc>) -> Result
         },
     };
     OutboxRepo(&state.db).finish(&row.id, delivery).await?;
-    match &outcome {
-        Ok(()) => tracing::info!(outbox = %row.id, key = %row.key, "email sent"),
+    match outcome {
+        Ok(()) => {
+            tracing::info!(outbox = %row.id, key = %row.key, "email sent");
+            Ok(Turn::Sent)
+        }
+        Err(SendError::Throttled(wait)) => {
+            tracing::info!(outbox = %row.id, "the provider asked to slow down; the email waits its turn");
+            Ok(Turn::SlowDown(
+                wait.unwrap_or(std::time::Duration::from_secs(1)),
+            ))
+        }
         Err(e) => {
-            tracing::warn!(outbox = %row.id, key = %row.key, attempts = row.attempts, error = %e, "email not sent")
+            tracing::warn!(outbox = %row.id, key = %row.key, attempts = row.attempts, error = %e, "email not sent");
+            Ok(Turn::NotSent)
         }
     }
-    Ok(outcome.is_ok())
 }
 
 /// The email a row stands for, built from the records as they are now.

@@ -81,13 +81,22 @@ impl Mailer for ResendMailer {
             if status.is_success() {
                 return Ok(());
             }
+            if status.as_u16() == 429 {
+                let retry_after = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(std::time::Duration::from_secs);
+                return Err(SendError::Throttled(retry_after));
+            }
             let body = response.text().await.unwrap_or_default();
             let reason = serde_json::from_str::<serde_json::Value>(&body)
                 .ok()
                 .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
                 .unwrap_or_else(|| body.chars().take(200).collect());
             let reason = format!("HTTP {}: {reason}", status.as_u16());
-            if status.as_u16() == 429 || status.is_server_error() {
+            if status.is_server_error() {
                 Err(SendError::Retryable(reason))
             } else {
                 Err(SendError::Permanent(reason))
