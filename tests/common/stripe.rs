@@ -1,7 +1,9 @@
 //! A local Stripe double: imitates the parts of Stripe's REST API (v1) that the real
 //! async-stripe client in TickEx calls: Checkout Sessions (create, retrieve, expire) and
 //! Refunds (create), all form-encoded with an `Idempotency-Key` header, plus the hosted
-//! Checkout page the buyer is redirected to. It records what it received for the tests.
+//! Checkout page the buyer is redirected to. It records what it received for the tests, and
+//! keeps Stripe's request contract (`contract`): a secret key, `Stripe-Version`, form
+//! bodies, and idempotency keys bound to the request they were first used with.
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
@@ -20,6 +22,119 @@ pub struct StripeDouble {
     pub expired: Vec<String>,
     pub refunds: Vec<(String, Option<String>)>,
     pub fail_sessions: bool,
+    /// Idempotency keys seen: the request they came with and the answer given.
+    idempotent: std::collections::HashMap<String, (String, StatusCode, axum::body::Bytes)>,
+}
+
+fn stripe_error(status: StatusCode, kind: &str, message: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        status,
+        Json(json!({ "error": { "type": kind, "message": message } })),
+    )
+        .into_response()
+}
+
+/// The contract every request meets at Stripe before a handler runs: a secret key, a
+/// pinned `Stripe-Version`, form-encoded POST bodies (an empty one needs no type), and
+/// idempotency keys that replay the
+/// first answer for the same request and refuse a different request (400
+/// `idempotency_error`).
+async fn contract(
+    State(double): State<Double>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let headers = request.headers().clone();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    if request.uri().path().starts_with("/c/") {
+        return next.run(request).await;
+    }
+    if !header("authorization").is_some_and(|v| v.starts_with("Bearer sk_")) {
+        return stripe_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request_error",
+            "You did not provide an API key.",
+        );
+    }
+    if header("stripe-version").is_none() {
+        return stripe_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "TickEx pins the API version: Stripe-Version is missing.",
+        );
+    }
+    let has_body =
+        header("content-length").is_some_and(|n| n != "0") || header("transfer-encoding").is_some();
+    if request.method() == axum::http::Method::POST
+        && has_body
+        && !header("content-type")
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+    {
+        return stripe_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "Stripe accepts form-encoded request bodies only.",
+        );
+    }
+    let Some(key) = header("idempotency-key") else {
+        return next.run(request).await;
+    };
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let fingerprint = format!(
+        "{} {} {}",
+        parts.method,
+        parts.uri.path(),
+        String::from_utf8_lossy(&body)
+    );
+    let seen = double.lock().unwrap().idempotent.get(&key).cloned();
+    if let Some((first, status, answer)) = seen {
+        if first != fingerprint {
+            return stripe_error(
+                StatusCode::BAD_REQUEST,
+                "idempotency_error",
+                "Keys for idempotent requests can only be used with the same parameters they were first used with.",
+            );
+        }
+        let mut replay = (status, answer).into_response();
+        replay.headers_mut().insert(
+            "idempotent-replayed",
+            axum::http::HeaderValue::from_static("true"),
+        );
+        replay.headers_mut().insert(
+            "content-type",
+            axum::http::HeaderValue::from_static("application/json"),
+        );
+        return replay;
+    }
+    let response = next
+        .run(axum::extract::Request::from_parts(
+            parts,
+            axum::body::Body::from(body),
+        ))
+        .await;
+    let (parts, body) = response.into_parts();
+    let answer = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    // Stripe keeps the answer for a key only when the request got as far as being run.
+    if parts.status != StatusCode::INTERNAL_SERVER_ERROR {
+        double
+            .lock()
+            .unwrap()
+            .idempotent
+            .insert(key, (fingerprint, parts.status, answer.clone()));
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(answer))
 }
 
 pub type Double = Arc<Mutex<StripeDouble>>;
@@ -96,6 +211,10 @@ pub async fn spawn(double: Double) -> String {
         .route("/v1/checkout/sessions/{id}", get(retrieve))
         .route("/v1/checkout/sessions/{id}/expire", post(expire))
         .route("/v1/refunds", post(refund))
+        .layer(axum::middleware::from_fn_with_state(
+            double.clone(),
+            contract,
+        ))
         .with_state(double);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -819,3 +819,64 @@ async fn forged_event(
     change(&mut value["data"]["object"]);
     value.to_string()
 }
+
+/// The Stripe double keeps Stripe's request contract, so TickEx's requests are proven to
+/// meet it: every checkout test above ran through these checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stripe_double_keeps_stripes_request_contract() {
+    let double = Double::default();
+    let base = crate::common::stripe::spawn(double.clone()).await;
+    let client = reqwest::Client::new();
+    let post = |key: Option<&str>, version: bool, body: &'static str| {
+        let mut request = client
+            .post(format!("{base}/v1/checkout/sessions"))
+            .header("authorization", "Bearer sk_test_123")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if version {
+            request = request.header("stripe-version", "2024-06-20");
+        }
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        request.send()
+    };
+    let anonymous = client
+        .post(format!("{base}/v1/checkout/sessions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(
+        post(None, false, "mode=payment").await.unwrap().status(),
+        400
+    );
+    let json = client
+        .post(format!("{base}/v1/checkout/sessions"))
+        .header("authorization", "Bearer sk_test_123")
+        .header("stripe-version", "2024-06-20")
+        .json(&serde_json::json!({ "mode": "payment" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status(), 400, "form bodies only");
+
+    let first = post(Some("checkout-o1"), true, "mode=payment")
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let first: serde_json::Value = first.json().await.unwrap();
+    let again = post(Some("checkout-o1"), true, "mode=payment")
+        .await
+        .unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(first["id"], again["id"], "the same answer, replayed");
+    assert_eq!(double.lock().unwrap().sessions.len(), 1, "created once");
+    let other = post(Some("checkout-o1"), true, "mode=subscription")
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 400);
+    let error: serde_json::Value = other.json().await.unwrap();
+    assert_eq!(error["error"]["type"], "idempotency_error");
+}
