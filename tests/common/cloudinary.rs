@@ -60,12 +60,9 @@ async fn upload(
     }
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     assert_eq!(cloud, "demo-cloud");
-    assert_eq!(get("api_key").as_deref(), Some("key123"));
-    assert_eq!(
-        get("signature"),
-        Some(signature(&params)),
-        "signed per Cloudinary's rules"
-    );
+    if let Err(refusal) = authenticated(&params) {
+        return refusal;
+    }
     let public_id = get("public_id").unwrap();
     let mut double = double.lock().unwrap();
     if double.fail_thumbnails && public_id.ends_with("-thumb") {
@@ -86,15 +83,54 @@ async fn upload(
 async fn destroy(
     State(double): State<Shared>,
     axum::Form(params): axum::Form<Vec<(String, String)>>,
-) -> Json<serde_json::Value> {
+) -> (axum::http::StatusCode, Json<serde_json::Value>) {
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    assert_eq!(get("signature"), Some(signature(&params)));
+    if let Err(refusal) = authenticated(&params) {
+        return refusal;
+    }
     double
         .lock()
         .unwrap()
         .destroyed
         .push(get("public_id").unwrap());
-    Json(serde_json::json!({ "result": "ok" }))
+    (
+        axum::http::StatusCode::OK,
+        Json(serde_json::json!({ "result": "ok" })),
+    )
+}
+
+/// Cloudinary's checks of a signed call, with its answers: 401 for an unknown API key or a
+/// signature that does not match the parameters, and a "Stale request" for a timestamp more
+/// than an hour old.
+fn authenticated(
+    params: &[(String, String)],
+) -> Result<(), (axum::http::StatusCode, Json<serde_json::Value>)> {
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let refuse = |message: String| {
+        Err((
+            axum::http::StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({ "error": { "message": message } })),
+        ))
+    };
+    let key = get("api_key").unwrap_or_default();
+    if key != "key123" {
+        return refuse(format!("Invalid api_key {key}"));
+    }
+    let expected = signature(params);
+    if get("signature").as_deref() != Some(expected.as_str()) {
+        return refuse(format!(
+            "Invalid Signature {}.",
+            get("signature").unwrap_or_default()
+        ));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let stamp: i64 = get("timestamp").and_then(|t| t.parse().ok()).unwrap_or(0);
+    if now - stamp > 3600 {
+        return refuse(format!("Stale request - reported time is {stamp}"));
+    }
+    Ok(())
 }
 
 /// TickEx says who it is on every request (`User-Agent: TickEx/<version>`); an anonymous
