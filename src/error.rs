@@ -60,6 +60,14 @@ impl AppError {
         }])
     }
 
+    /// Seconds the caller should wait before trying again (`Retry-After`), if any.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests(secs) => Some(*secs),
+            _ => None,
+        }
+    }
+
     /// The message for one form field, if this error has one.
     pub fn message_for(&self, field: &str) -> Option<String> {
         match self {

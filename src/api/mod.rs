@@ -70,10 +70,10 @@ fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if !redirects {
             parts.status = Some(error.status());
         }
-        if let AppError::TooManyRequests(secs) = error {
+        if let Some(secs) = error.retry_after() {
             parts
                 .headers
-                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(*secs));
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
         }
     }
     result

@@ -23,19 +23,21 @@ pub async fn sign_in_gate(State(state): State<AppState>, request: Request, next:
         .wait(&address, std::time::Instant::now());
     match wait {
         None => next.run(request).await,
-        Some(wait) => {
-            let secs = wait.as_secs() + 1;
-            let mut response = (
-                StatusCode::TOO_MANY_REQUESTS,
-                axum::Json(AppError::TooManyRequests(secs)),
-            )
-                .into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            response
-        }
+        Some(wait) => refuse(None, AppError::TooManyRequests(wait.as_secs() + 1)),
     }
+}
+
+/// `error` as a server function would answer it: its status (or `status`), the error as
+/// JSON, and `Retry-After` when it has one.
+fn refuse(status: Option<StatusCode>, error: AppError) -> Response {
+    let retry_after = error.retry_after();
+    let mut response = (status.unwrap_or(error.status()), axum::Json(error)).into_response();
+    if let Some(secs) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
 }
 
 /// The event form carries an image of up to 10 MB. Before a byte of it is read, the caller
@@ -53,24 +55,22 @@ pub async fn event_upload_gate(
     if path != <CreateEvent as ServerFn>::PATH && path != <UpdateEvent as ServerFn>::PATH {
         return next.run(request).await;
     }
-    let refusal = match guard::user_from_headers(&state, request.headers()).await {
-        Ok(Some(user)) if user.role.can_organize() => None,
-        Ok(Some(_)) => Some(AppError::Forbidden),
-        Ok(None) => Some(AppError::Unauthenticated),
-        Err(error) => Some(error),
-    };
     let has_boundary = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| multer::parse_boundary(value).is_ok());
-    let refusal = refusal.or_else(|| {
-        (!has_boundary).then(|| {
-            AppError::Validation("Please send the event form as multipart/form-data.".into())
-        })
-    });
-    let Some(refusal) = refusal else {
-        return next.run(request).await;
+    let (status, refusal) = match guard::user_from_headers(&state, request.headers()).await {
+        Ok(Some(user)) if user.role.can_organize() && has_boundary => {
+            return next.run(request).await
+        }
+        Ok(Some(user)) if user.role.can_organize() => (
+            Some(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            AppError::Validation("Please send the event form as multipart/form-data.".into()),
+        ),
+        Ok(Some(_)) => (None, AppError::Forbidden),
+        Ok(None) => (None, AppError::Unauthenticated),
+        Err(error) => (None, error),
     };
     // Nothing of the body is kept or parsed. It is read and dropped for a moment only so the
     // client, still sending, sees the answer instead of a reset connection.
@@ -82,12 +82,5 @@ pub async fn event_upload_gate(
         {}
     })
     .await;
-    match refusal {
-        AppError::Validation(message) => (
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            axum::Json(AppError::Validation(message)),
-        )
-            .into_response(),
-        error => (error.status(), axum::Json(error)).into_response(),
-    }
+    refuse(status, refusal)
 }

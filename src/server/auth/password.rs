@@ -62,8 +62,8 @@ type Job = Box<dyn FnOnce() + Send>;
 /// never takes every core from buyers. They live for the whole process and each reuses its
 /// own working memory ([`WORKING_MEMORY`]); short-lived blocking threads left a fresh
 /// allocator arena behind each (RSS grew by 350 MB over 100 sign-ups).
-fn hashing_threads() -> &'static Mutex<mpsc::Sender<Job>> {
-    static SENDER: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
+fn hashing_threads() -> &'static mpsc::Sender<Job> {
+    static SENDER: LazyLock<mpsc::Sender<Job>> = LazyLock::new(|| {
         let (sender, receiver) = mpsc::channel::<Job>();
         let receiver = Arc::new(Mutex::new(receiver));
         let threads =
@@ -90,7 +90,7 @@ fn hashing_threads() -> &'static Mutex<mpsc::Sender<Job>> {
                 tracing::error!(%error, "could not start a password hashing thread");
             }
         }
-        Mutex::new(sender)
+        sender
     });
     &SENDER
 }
@@ -107,10 +107,7 @@ async fn on_a_core<T: Send + 'static>(
     let job: Job = Box::new(move || {
         let _ = done.send(work());
     });
-    let sent = hashing_threads()
-        .lock()
-        .map_err(|_| HashError::Failed("hashing threads unavailable".into()))?
-        .send(job);
+    let sent = hashing_threads().send(job);
     if sent.is_err() {
         WAITING.fetch_sub(1, Ordering::AcqRel);
         return Err(HashError::Failed("hashing threads stopped".into()));
