@@ -15,6 +15,12 @@ Commands:
   check     Verify the purchase invariants in the database (ledgers, tickets, emails,
             ticket codes, lapsed holds). Prints each violation; exits 1 if there is any.
             Stop a server on a surrealkv:// database first (one process at a time).
+  payments replay EVENT_ID
+            Process a stored Stripe event again (one that failed or never finished;
+            the admin page /admin/payments does the same). A processed one is left alone.
+  payments reconcile
+            Ask Stripe about every order waiting for payment: a paid session is
+            fulfilled, a lapsed unpaid one expired. Prints what it did with each.
   help      Show this text.
 
 Examples:
@@ -34,6 +40,7 @@ async fn main() -> std::process::ExitCode {
         None | Some("serve") => {}
         Some("create-admin") => return cli::create_admin(&args[1..]).await,
         Some("check") => return cli::check().await,
+        Some("payments") => return cli::payments(&args[1..]).await,
         Some("help" | "--help" | "-h") => {
             print!("{HELP}");
             return ExitCode::SUCCESS;
@@ -130,6 +137,75 @@ mod cli {
                 eprintln!("tickex check: could not read the database: {error}");
                 ExitCode::from(2)
             }
+        }
+    }
+
+    /// `tickex payments replay EVENT_ID` and `tickex payments reconcile`.
+    pub async fn payments(args: &[String]) -> ExitCode {
+        use tickex::server::services::orders::{self, Settled};
+        let usage = "usage: tickex payments replay EVENT_ID | tickex payments reconcile";
+        let words: Vec<&str> = args.iter().map(String::as_str).collect();
+        if !matches!(words.as_slice(), ["replay", _] | ["reconcile"]) {
+            eprintln!("{usage}");
+            return ExitCode::from(2);
+        }
+        let settings = match load_settings() {
+            Ok(settings) => settings,
+            Err(code) => return code,
+        };
+        let state = match tickex::server::http::prepare_state(settings).await {
+            Ok(state) => state,
+            Err(error) => {
+                eprintln!("tickex: {error}");
+                return ExitCode::from(1);
+            }
+        };
+        match words.as_slice() {
+            ["replay", event_id] => match orders::replay_stripe_event(&state, event_id).await {
+                Ok(outcome) => {
+                    let said = match outcome {
+                        tickex::domain::ReplayOutcome::Processed => "processed",
+                        tickex::domain::ReplayOutcome::AlreadyProcessed => {
+                            "was processed already; nothing done"
+                        }
+                    };
+                    println!("{event_id}: {said}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("tickex payments replay: {error}");
+                    ExitCode::from(1)
+                }
+            },
+            _ => match orders::reconcile(&state, chrono::Utc::now()).await {
+                Ok(settled) => {
+                    for (order, fate) in &settled {
+                        let said = match fate {
+                            Settled::Fulfilled => "paid at Stripe: fulfilled".to_owned(),
+                            Settled::Expired => "unpaid and lapsed: expired".to_owned(),
+                            Settled::Waiting => "unpaid, still held".to_owned(),
+                            Settled::Unknown(why) => format!("not checked: {why}"),
+                        };
+                        println!("order {order}: {said}");
+                    }
+                    println!(
+                        "tickex payments reconcile: {} pending order(s) checked",
+                        settled.len()
+                    );
+                    let unknown = settled
+                        .iter()
+                        .any(|(_, f)| matches!(f, Settled::Unknown(_)));
+                    if unknown {
+                        ExitCode::from(1)
+                    } else {
+                        ExitCode::SUCCESS
+                    }
+                }
+                Err(error) => {
+                    eprintln!("tickex payments reconcile: {error}");
+                    ExitCode::from(1)
+                }
+            },
         }
     }
 

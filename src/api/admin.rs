@@ -1,4 +1,4 @@
-use crate::domain::{AdminUserRow, OutboxBacklog};
+use crate::domain::{AdminUserRow, OutboxBacklog, PaymentEventRow, ReplayOutcome};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -35,6 +35,25 @@ pub async fn get_outbox_backlog() -> Result<OutboxBacklog, AppError> {
         crate::server::email::outbox::backlog_view(&state)
             .await
             .map_err(AppError::internal)
+    })
+    .await
+}
+
+/// The payments inbox: Stripe events that failed or never finished processing.
+#[server]
+pub async fn get_payment_events() -> Result<Vec<PaymentEventRow>, AppError> {
+    crate::api::serve_as(crate::api::Caller::Admin, |state, _| async move {
+        crate::server::services::orders::unsettled_stripe_events(&state).await
+    })
+    .await
+}
+
+/// "Process again": runs a stored Stripe event through the same processing as a delivery.
+#[server]
+pub async fn process_payment_event(event_id: String) -> Result<ReplayOutcome, AppError> {
+    crate::api::serve_as(crate::api::Caller::Admin, |state, admin| async move {
+        tracing::info!(event = %event_id, by = %admin.id, "payment event processed again");
+        crate::server::services::orders::replay_stripe_event(&state, &event_id).await
     })
     .await
 }

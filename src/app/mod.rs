@@ -12,10 +12,10 @@ use leptos_router::{
     path, SsrMode,
 };
 use pages::{
-    AccountPage, AdminUsersPage, DashboardPage, DemoPaymentPage, DevMailboxPage, EditEventPage,
-    EventPage, EventSalesPage, ForgotPasswordPage, HomePage, LoginPage, ManagedOrderPage,
-    MyTicketsPage, NewEventPage, NotFoundPage, OrderPage, RegisterPage, ResetPasswordPage,
-    VerifyEmailPage,
+    AccountPage, AdminPaymentsPage, AdminUsersPage, DashboardPage, DemoPaymentPage, DevMailboxPage,
+    EditEventPage, EventPage, EventSalesPage, ForgotPasswordPage, HomePage, LoginPage,
+    ManagedOrderPage, MyTicketsPage, NewEventPage, NotFoundPage, OrderPage, RegisterPage,
+    ResetPasswordPage, VerifyEmailPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboard/events/:id/orders") view=EventSalesPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard/orders/:id") view=ManagedOrderPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/payments") view=AdminPaymentsPage ssr=SsrMode::Async />
                     <Route path=path!("/orders/:id") view=OrderPage ssr=SsrMode::Async />
                     <Route path=path!("/pay/demo/:id") view=DemoPaymentPage ssr=SsrMode::Async />
                     <Route path=path!("/tickets") view=MyTicketsPage ssr=SsrMode::Async />

@@ -32,6 +32,7 @@ mod checkout;
 pub mod dashboard;
 mod event;
 pub mod event_form;
+mod inbox;
 mod link;
 mod money;
 mod order;
@@ -46,6 +47,7 @@ pub use event::{
     EventAction, EventDetail, EventEditorData, EventListPage, EventStatus, EventSummary,
     TicketTypeView,
 };
+pub use inbox::{PaymentEventRow, PaymentEventStatus, ReplayOutcome};
 pub use link::{safe_next, urlencode};
 pub use money::{Currency, Money, MoneyError};
 pub use order::{

@@ -79,6 +79,8 @@ pub struct OrderView {
     pub test_mode: bool,
     /// Paid after the hold lapsed with nothing left to sell: refunded automatically.
     pub late_payment_refunded: bool,
+    /// Part of the payment refunded (the tickets stay valid), if any.
+    pub partly_refunded: Option<Money>,
 }
 
 /// "My tickets": one event and the signed-in user's tickets for it.
@@ -195,6 +197,8 @@ pub struct ManagedOrder {
     pub created: String,
     pub email_status: Option<String>,
     pub late_payment_refunded: bool,
+    /// Part of the payment refunded (the tickets stay valid), if any.
+    pub partly_refunded: Option<Money>,
     pub tickets: Vec<AttendeeRow>,
     pub log: Vec<OrderLogEntry>,
 }

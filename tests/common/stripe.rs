@@ -22,6 +22,8 @@ pub struct StripeDouble {
     pub expired: Vec<String>,
     pub refunds: Vec<(String, Option<String>)>,
     pub fail_sessions: bool,
+    /// How many of the next refunds fail with Stripe's 500 `api_error`.
+    pub fail_refunds: u32,
     /// Idempotency keys seen: the request they came with and the answer given.
     idempotent: std::collections::HashMap<String, (String, StatusCode, axum::body::Bytes)>,
 }
@@ -126,14 +128,13 @@ async fn contract(
     let answer = axum::body::to_bytes(body, 1 << 20)
         .await
         .unwrap_or_default();
-    // Stripe keeps the answer for a key only when the request got as far as being run.
-    if parts.status != StatusCode::INTERNAL_SERVER_ERROR {
-        double
-            .lock()
-            .unwrap()
-            .idempotent
-            .insert(key, (fingerprint, parts.status, answer.clone()));
-    }
+    // Stripe (API v1) keeps the first answer for a key once the endpoint ran, even a 500:
+    // a retry with the same key gets the same failure.
+    double
+        .lock()
+        .unwrap()
+        .idempotent
+        .insert(key, (fingerprint, parts.status, answer.clone()));
     axum::response::Response::from_parts(parts, axum::body::Body::from(answer))
 }
 
@@ -184,7 +185,8 @@ async fn refund(
     State(double): State<Double>,
     headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
-) -> Json<serde_json::Value> {
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     let intent = form
         .iter()
         .find(|(k, _)| k == "payment_intent")
@@ -193,8 +195,34 @@ async fn refund(
     let key = headers
         .get("idempotency-key")
         .map(|v| v.to_str().unwrap().to_owned());
-    double.lock().unwrap().refunds.push((intent, key));
-    Json(json!({ "id": "re_test_1", "object": "refund" }))
+    let mut d = double.lock().unwrap();
+    if d.fail_refunds > 0 {
+        d.fail_refunds -= 1;
+        return stripe_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "api_error",
+            "An unknown error occurred",
+        );
+    }
+    if d.refunds.iter().any(|(refunded, _)| *refunded == intent) {
+        return charge_already_refunded(&intent);
+    }
+    d.refunds.push((intent, key));
+    Json(json!({ "id": "re_test_1", "object": "refund" })).into_response()
+}
+
+/// Stripe's answer to refunding a payment with nothing left to refund.
+fn charge_already_refunded(intent: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({ "error": {
+            "type": "invalid_request_error",
+            "code": "charge_already_refunded",
+            "message": format!("Charge ch_{intent} has already been refunded."),
+        }})),
+    )
+        .into_response()
 }
 
 /// Where the buyer lands when the app redirects to "Stripe".

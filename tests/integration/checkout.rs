@@ -13,10 +13,10 @@ use tickex::server::config::{Settings, StripeSettings};
 use tickex::server::payments::webhook;
 use tickex::server::services::orders::{self, PaymentOutcome};
 
-const WEBHOOK_SECRET: &str = "whsec_test_secret";
+pub(crate) const WEBHOOK_SECRET: &str = "whsec_test_secret";
 
 /// `[available, held, sold, capacity]` of a ticket type.
-async fn ledger(app: &TestApp, ticket_type: &str) -> Vec<i64> {
+pub(crate) async fn ledger(app: &TestApp, ticket_type: &str) -> Vec<i64> {
     let rows: Vec<Vec<i64>> = query(
         app,
         "SELECT VALUE [available, held, sold, capacity] FROM type::record('ticket_type', $id)",
@@ -217,7 +217,7 @@ async fn mixed_orders_over_two_ticket_types_are_all_or_nothing() {
 
 // ---- Stripe mode, against a local double --------------------------------------------------
 
-async fn stripe_app(double: Double) -> TestApp {
+pub(crate) async fn stripe_app(double: Double) -> TestApp {
     let mut settings = test_settings();
     settings.stripe = Some(StripeSettings {
         secret_key: "sk_test_double".into(),
@@ -244,7 +244,12 @@ async fn request_checkout(
 }
 
 /// Checks out `quantity` of `ticket_type` as `buyer` over HTTP; returns the order id.
-async fn buy(buyer: &mut Visitor<'_>, event: &str, ticket_type: &str, quantity: &str) -> String {
+pub(crate) async fn buy(
+    buyer: &mut Visitor<'_>,
+    event: &str,
+    ticket_type: &str,
+    quantity: &str,
+) -> String {
     let response = request_checkout(buyer, event, ticket_type, quantity).await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     let url: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
@@ -268,7 +273,7 @@ async fn buy(buyer: &mut Visitor<'_>, event: &str, ticket_type: &str, quantity: 
 
 /// A Checkout Session event as Stripe sends it for `order`: its amount and currency (in
 /// Stripe's lower case) are the order's, as they are for a session TickEx created.
-async fn session_event(
+pub(crate) async fn session_event(
     app: &TestApp,
     kind: &str,
     event_id: &str,
@@ -299,7 +304,7 @@ async fn session_event(
     .to_string()
 }
 
-async fn deliver(app: &TestApp, body: &str) -> u16 {
+pub(crate) async fn deliver(app: &TestApp, body: &str) -> u16 {
     let header = webhook::sign(
         body.as_bytes(),
         WEBHOOK_SECRET,
@@ -320,7 +325,7 @@ async fn deliver_with(app: &TestApp, body: &str, header: Option<&str>) -> u16 {
     request.send().await.unwrap().status().as_u16()
 }
 
-async fn status_of(app: &TestApp, order: &str) -> String {
+pub(crate) async fn status_of(app: &TestApp, order: &str) -> String {
     let rows: Vec<String> = query(
         app,
         "SELECT VALUE status FROM type::record('purchase', $id)",
@@ -330,7 +335,7 @@ async fn status_of(app: &TestApp, order: &str) -> String {
     rows[0].clone()
 }
 
-async fn count_for(app: &TestApp, table: &str, order: &str) -> i64 {
+pub(crate) async fn count_for(app: &TestApp, table: &str, order: &str) -> i64 {
     let rows: Vec<i64> = query(
         app,
         &format!("RETURN [array::len((SELECT VALUE id FROM {table} WHERE purchase = type::record('purchase', $id)))]"),
@@ -466,7 +471,7 @@ async fn one_paid_order_from_five_concurrent_webhooks_and_the_success_page() {
     let refunds = double.lock().unwrap().refunds.clone();
     assert_eq!(
         refunds,
-        vec![(format!("pi_{session}"), Some(format!("refund-{order}")))]
+        vec![(format!("pi_{session}"), Some(format!("refund-{order}-1")))]
     );
     let statuses: Vec<String> = query(
         &app,
@@ -572,7 +577,7 @@ async fn out_of_order_and_failed_payments_end_in_the_right_state() {
     let refunds = double.lock().unwrap().refunds.clone();
     assert_eq!(refunds.len(), 1, "{refunds:?}");
     assert_eq!(refunds[0].0, format!("pi_{session}"));
-    assert_eq!(refunds[0].1, Some(format!("refund-{third}")));
+    assert_eq!(refunds[0].1, Some(format!("refund-{third}-1")));
     assert_eq!(
         status_of(&app, &resold).await,
         "pending",

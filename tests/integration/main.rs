@@ -16,6 +16,7 @@ mod events;
 mod foundation;
 mod google;
 mod logs;
+mod payments;
 mod security;
 mod structure;
 mod verification;

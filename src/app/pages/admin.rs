@@ -1,6 +1,6 @@
+use super::guard::AdminOnly;
 use super::ErrorPanel;
 use crate::api::admin::{get_outbox_backlog, search_users, SetUserRole};
-use crate::app::session::use_session;
 use crate::domain::{AdminUserRow, Role};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -9,20 +9,11 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
-    let session = use_session();
     view! {
         <Title text="Users" />
-        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match session.user().await {
-                    None => view! { <super::SignInRequired /> }.into_any(),
-                    Some(user) if user.role != Role::Admin => view! {
-                        <ErrorPanel error=crate::error::AppError::Forbidden />
-                    }.into_any(),
-                    Some(_) => view! { <UserAdmin /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <AdminOnly>
+            <UserAdmin />
+        </AdminOnly>
     }
 }
 
@@ -38,6 +29,7 @@ fn UserAdmin() -> impl IntoView {
     view! {
         <header class="page-header">
             <h1>"Users"</h1>
+            <p><a href="/admin/payments">"Payments inbox"</a></p>
         </header>
         <OutboxPanel />
         <form method="get" action="/admin/users" class="search-form" role="search">

@@ -37,16 +37,34 @@ pub fn ForbiddenPage() -> impl IntoView {
 /// Renders `children` only for a signed-in visitor; others are sent to sign in.
 #[component]
 pub fn SignedIn(children: ChildrenFn) -> impl IntoView {
-    guarded(children, |_| true)
+    guarded(children, |_| true, forbidden_page)
 }
 
 /// Renders `children` with the user only when they may organize events.
 #[component]
 pub fn OrganizerOnly(children: ChildrenFn) -> impl IntoView {
-    guarded(children, |user| user.role.can_organize())
+    guarded(children, |user| user.role.can_organize(), forbidden_page)
 }
 
-fn guarded(children: ChildrenFn, allowed: fn(&UserView) -> bool) -> impl IntoView {
+/// Renders `children` only for admins.
+#[component]
+pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
+    guarded(
+        children,
+        |user| user.role == crate::domain::Role::Admin,
+        || view! { <super::ErrorPanel error=crate::error::AppError::Forbidden /> }.into_any(),
+    )
+}
+
+fn forbidden_page() -> AnyView {
+    view! { <ForbiddenPage /> }.into_any()
+}
+
+fn guarded(
+    children: ChildrenFn,
+    allowed: fn(&UserView) -> bool,
+    forbidden: fn() -> AnyView,
+) -> impl IntoView {
     let session = use_session();
     let children = StoredValue::new(children);
     view! {
@@ -54,7 +72,7 @@ fn guarded(children: ChildrenFn, allowed: fn(&UserView) -> bool) -> impl IntoVie
             {move || Suspend::new(async move {
                 match session.user().await {
                     None => view! { <SignInRequired /> }.into_any(),
-                    Some(user) if !allowed(&user) => view! { <ForbiddenPage /> }.into_any(),
+                    Some(user) if !allowed(&user) => forbidden(),
                     Some(_) => children.read_value()().into_any(),
                 }
             })}

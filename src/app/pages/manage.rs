@@ -257,6 +257,7 @@ pub fn ManagedOrderPage() -> impl IntoView {
                                     {order.late_payment_refunded.then_some(" (paid after its hold lapsed, refunded)")}
                                     " · placed " {order.created.clone()}
                                 </p>
+                                {order.partly_refunded.map(|amount| view! { <p>{format!("Refunded in part: {amount} (the tickets stay valid)")}</p> })}
                                 <p>{order.buyer_name.clone()} " · " {order.buyer_email.clone()}</p>
                                 {order.email_status.clone().map(|s| view! { <p class="muted">{format!("Ticket email: {s}")}</p> })}
                                 <div class="actions">

@@ -1,4 +1,5 @@
 mod admin;
+mod admin_payments;
 mod auth;
 #[cfg(feature = "hydrate")]
 mod browser;
@@ -12,6 +13,7 @@ mod not_found;
 mod orders;
 
 pub use admin::AdminUsersPage;
+pub use admin_payments::AdminPaymentsPage;
 pub use auth::{
     AccountPage, ForgotPasswordPage, LoginPage, LogoutButton, RegisterPage, ResetPasswordPage,
     VerifyEmailPage,

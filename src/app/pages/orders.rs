@@ -124,6 +124,9 @@ fn OrderDetails(order: OrderView, #[prop(optional)] back: Option<Return>) -> imp
             <p class="muted">{order.event_when.clone()} " · " <a href=event_href>"Event page"</a></p>
         </header>
         {status}
+        {order.partly_refunded.map(|amount| view! {
+            <p class="notice" role="status">{format!("{amount} of this order was refunded to you; your tickets stay valid.")}</p>
+        })}
         <OrderSummary lines=order.lines.clone() total=order.total />
         {(!order.tickets.is_empty()).then(|| view! {
             <section aria-labelledby="tickets-heading">

@@ -91,6 +91,7 @@ const SCHEMA: &[(&str, &str)] = &[
         "008_reset_requests",
         include_str!("schema/008_reset_requests.surql"),
     ),
+    ("009_refunds", include_str!("schema/009_refunds.surql")),
 ];
 
 /// Enough for hundreds of buyers of one ticket type at once (about 5 s of backoff in all).

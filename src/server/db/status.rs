@@ -1,6 +1,6 @@
 //! The status enums as stored: snake_case strings, parsed once here. A value no enum
 //! knows is a read error naming it, never a silent fallback.
-use crate::domain::{EventStatus, OrderStatus, TicketStatus};
+use crate::domain::{EventStatus, OrderStatus, PaymentEventStatus, TicketStatus};
 use surrealdb::types::{Error, Kind, SurrealValue, Value};
 
 macro_rules! stored_as_text {
@@ -24,4 +24,4 @@ macro_rules! stored_as_text {
     )+};
 }
 
-stored_as_text!(OrderStatus, TicketStatus, EventStatus);
+stored_as_text!(OrderStatus, TicketStatus, EventStatus, PaymentEventStatus);

@@ -5,7 +5,7 @@ mod stripe;
 pub mod webhook;
 
 pub use demo::DemoGateway;
-pub use stripe::StripeGateway;
+pub use stripe::{is_paid, StripeGateway};
 
 use crate::server::config::Settings;
 use chrono::{DateTime, Utc};
@@ -60,8 +60,15 @@ pub trait PaymentGateway: Send + Sync {
     fn session<'a>(&'a self, id: &'a str) -> PayFuture<'a, SessionState>;
     /// Ends a session so it can no longer be paid.
     fn expire_session<'a>(&'a self, id: &'a str) -> PayFuture<'a, ()>;
-    /// Refunds a payment in full; the key makes a repeated call a no-op at the provider.
+    /// Refunds a payment in full (what is left of it); a payment refunded already is not an
+    /// error. The key makes a network retry a no-op at the provider; Stripe replays even a
+    /// 500 for a key it saw, so each new attempt needs a new key (`refund_key`).
     fn refund<'a>(&'a self, payment_ref: &'a str, idempotency_key: &'a str) -> PayFuture<'a, ()>;
+}
+
+/// The idempotency key of a refund attempt: the `attempt`-th try to refund `order_id`.
+pub fn refund_key(order_id: &str, attempt: i64) -> String {
+    format!("refund-{order_id}-{attempt}")
 }
 
 /// Stripe when its keys are set; the demo gateway only in demo mode; otherwise none, and

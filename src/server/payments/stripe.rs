@@ -39,11 +39,16 @@ fn provider(e: stripe::StripeError) -> PaymentError {
 }
 
 /// The client has no timeout of its own; a hung provider must not hang a checkout.
-async fn timed<T>(call: stripe::Response<T>) -> Result<T, PaymentError> {
+async fn within<T>(
+    call: stripe::Response<T>,
+) -> Result<Result<T, stripe::StripeError>, PaymentError> {
     tokio::time::timeout(std::time::Duration::from_secs(20), call)
         .await
-        .map_err(|_| PaymentError::Provider("no answer within 20 seconds".into()))?
-        .map_err(provider)
+        .map_err(|_| PaymentError::Provider("no answer within 20 seconds".into()))
+}
+
+async fn timed<T>(call: stripe::Response<T>) -> Result<T, PaymentError> {
+    within(call).await?.map_err(provider)
 }
 
 impl StripeGateway {
@@ -143,14 +148,24 @@ impl PaymentGateway for StripeGateway {
 
     fn refund<'a>(&'a self, payment_ref: &'a str, key: &'a str) -> PayFuture<'a, ()> {
         Box::pin(async move {
-            let _: RefundObject = timed(self.idempotent(key.to_owned()).post_form(
-                "/refunds",
-                &RefundParams {
-                    payment_intent: payment_ref,
-                },
-            ))
-            .await?;
-            Ok(())
+            let answer: Result<RefundObject, _> =
+                within(self.idempotent(key.to_owned()).post_form(
+                    "/refunds",
+                    &RefundParams {
+                        payment_intent: payment_ref,
+                    },
+                ))
+                .await?;
+            match answer {
+                Ok(_) => Ok(()),
+                // Refunded already: by an attempt whose answer was lost, or in the dashboard.
+                Err(stripe::StripeError::Stripe(e))
+                    if e.code == Some(stripe::ErrorCode::ChargeAlreadyRefunded) =>
+                {
+                    Ok(())
+                }
+                Err(e) => Err(provider(e)),
+            }
         })
     }
 }

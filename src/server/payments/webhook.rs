@@ -1,13 +1,13 @@
 //! `POST /api/webhooks/stripe`: the signature is checked over the raw body before anything
-//! is parsed; each event id is recorded once its processing committed, so a repeat is a
-//! no-op; a failure answers 500 so Stripe delivers again.
-use crate::server::services::orders::{self, OrderError};
+//! is parsed; the event then goes into the payments inbox and is processed
+//! (`services::orders::receive_stripe_event`). A repeat of a processed event is a no-op; a
+//! failure answers 500 so Stripe delivers again, and stays in the inbox for admins.
+use crate::server::services::orders::{self, StripeEvent};
 use crate::server::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
 use sha2::Sha256;
 use tracing::Instrument;
 
@@ -88,31 +88,6 @@ pub fn sign(body: &[u8], secret: &str, timestamp: i64) -> String {
     format!("t={timestamp},v1={hex}")
 }
 
-#[derive(Deserialize)]
-struct Event {
-    id: String,
-    #[serde(rename = "type")]
-    kind: String,
-    data: EventData,
-}
-
-#[derive(Deserialize)]
-struct EventData {
-    object: EventObject,
-}
-
-/// The fields TickEx reads from a Checkout Session or a Charge.
-#[derive(Deserialize)]
-struct EventObject {
-    id: Option<String>,
-    client_reference_id: Option<String>,
-    payment_status: Option<String>,
-    payment_intent: Option<String>,
-    refunded: Option<bool>,
-    amount_total: Option<i64>,
-    currency: Option<String>,
-}
-
 pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let Some(stripe) = &state.settings.stripe else {
         return StatusCode::NOT_FOUND;
@@ -131,90 +106,23 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         state.metrics.webhook("unverified", "rejected");
         return StatusCode::BAD_REQUEST;
     }
-    let Ok(event) = serde_json::from_slice::<Event>(&body) else {
+    let (Some(event), Ok(text)) = (StripeEvent::parse(&body), std::str::from_utf8(&body)) else {
         tracing::warn!("a signed Stripe webhook was not an event");
         state.metrics.webhook("unparsable", "rejected");
         return StatusCode::BAD_REQUEST;
     };
     let span = tracing::info_span!("stripe_webhook", event = %event.id, kind = %event.kind);
-    process(&state, &event).instrument(span).await
-}
-
-async fn process(state: &AppState, event: &Event) -> StatusCode {
-    let (status, outcome) = outcome(state, event).await;
-    state.metrics.webhook(&event.kind, outcome);
-    status
-}
-
-async fn outcome(state: &AppState, event: &Event) -> (StatusCode, &'static str) {
-    match orders::webhook_seen(&state.db, &event.id).await {
-        Ok(true) => return (StatusCode::OK, "duplicate"),
-        Ok(false) => {}
-        Err(e) => {
-            tracing::error!(error = %e, "webhook lookup failed");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "failed");
-        }
-    }
-    let outcome = match handle(state, event).await {
-        Ok(()) => orders::record_webhook(&state.db, &event.id, &event.kind).await,
-        Err(e) => Err(e),
+    let outcome = orders::receive_stripe_event(&state, &event, text)
+        .instrument(span)
+        .await;
+    let (status, label) = match outcome {
+        Ok(orders::Delivery::Processed) => (StatusCode::OK, "processed"),
+        Ok(orders::Delivery::Duplicate) => (StatusCode::OK, "duplicate"),
+        // Kept in the inbox as failed; Stripe delivers again, an admin can process it again.
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "failed"),
     };
-    match outcome {
-        Ok(()) => (StatusCode::OK, "processed"),
-        Err(e) => {
-            tracing::error!(error = %e, "webhook processing failed; Stripe will retry");
-            (StatusCode::INTERNAL_SERVER_ERROR, "failed")
-        }
-    }
-}
-
-async fn handle(state: &AppState, event: &Event) -> Result<(), OrderError> {
-    let object = &event.data.object;
-    let report = object
-        .client_reference_id
-        .as_deref()
-        .map(|order_id| orders::SessionReport {
-            order_id,
-            session_id: object.id.as_deref(),
-            amount_total: object.amount_total,
-            currency: object.currency.as_deref(),
-            payment_status: object.payment_status.as_deref(),
-        });
-    let actor = format!("stripe:{}", event.id);
-    match event.kind.as_str() {
-        "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
-            let paid = super::stripe::is_paid(object.payment_status.as_deref());
-            match (report, paid) {
-                (Some(report), true) => {
-                    orders::session_paid(state, report, object.payment_intent.clone(), &actor).await
-                }
-                // Paid later (bank debits): the async_payment events follow.
-                _ => Ok(()),
-            }
-        }
-        "checkout.session.async_payment_failed" => match report {
-            Some(report) => {
-                orders::session_ended(state, report, orders::Release::PaymentFailed, &actor).await
-            }
-            None => Ok(()),
-        },
-        "checkout.session.expired" => match report {
-            Some(report) => {
-                orders::session_ended(state, report, orders::Release::Expired, &actor).await
-            }
-            None => Ok(()),
-        },
-        "charge.refunded" => match (&object.payment_intent, object.refunded) {
-            (Some(payment), Some(true)) => {
-                orders::refunded_at_provider(state, payment, &actor).await
-            }
-            _ => Ok(()),
-        },
-        other => {
-            tracing::debug!(kind = other, id = ?object.id, "ignored Stripe event");
-            Ok(())
-        }
-    }
+    state.metrics.webhook(&event.kind, label);
+    status
 }
 
 #[cfg(test)]

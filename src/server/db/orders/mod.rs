@@ -53,6 +53,8 @@ pub struct OrderRecord {
     pub checkout_session_id: Option<String>,
     pub hold_expires_at: DateTime<Utc>,
     pub late_payment_refunded: bool,
+    /// Refunded in part at the provider so far (a full refund makes the order `refunded`).
+    pub refunded_minor: i64,
     pub created_at: DateTime<Utc>,
 }
 
@@ -91,31 +93,37 @@ pub struct TicketRecord {
 
 #[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
-pub struct LapsedOrder {
+pub struct PendingOrder {
     pub id: String,
     pub checkout_session_id: Option<String>,
+    pub hold_expires_at: DateTime<Utc>,
 }
 
 const ORDER_FIELDS: &str = "record::id(id) AS id, record::id(buyer) AS buyer,
     buyer.name AS buyer_name, buyer.email AS buyer_email, record::id(event) AS event,
     record::id(event.organizer) AS event_organizer, reference, lines, total_minor, currency,
-    status, payment_ref, checkout_session_id, hold_expires_at, late_payment_refunded, created_at";
+    status, payment_ref, checkout_session_id, hold_expires_at, late_payment_refunded,
+    refunded_minor ?? 0 AS refunded_minor, created_at";
 
 /// Adds a paid order (`$sale`) to the dashboard counters: its event's revenue and paid
 /// orders, and the day's sales. `$sign` is 1 for a sale, -1 for its refund; `$day` its UTC day.
+/// What was refunded in part before (`refunded_minor`) already left the revenue.
 const COUNT_SALE_BODY: &str = "
-    UPDATE $sale.event SET revenue_minor = (revenue_minor ?? 0) + $sign * $sale.total_minor,
+    UPDATE $sale.event SET revenue_minor = (revenue_minor ?? 0)
+            + $sign * ($sale.total_minor - ($sale.refunded_minor ?? 0)),
         paid_orders = (paid_orders ?? 0) + $sign;
     UPSERT type::record('sales_day', string::concat(record::id($sale.event), '_', $day))
         SET event = $sale.event, organizer = $sale.event.organizer, day = $day,
             currency = $sale.currency,
             tickets = (tickets ?? 0) + $sign * math::sum($sale.lines.quantity),
-            revenue_minor = (revenue_minor ?? 0) + $sign * $sale.total_minor;";
+            revenue_minor = (revenue_minor ?? 0)
+                + $sign * ($sale.total_minor - ($sale.refunded_minor ?? 0));";
 
 /// Appends to the order's status log; expects `$purchase`, `$from`, `$to`, `$actor`, `$note`.
 const LOG: &str = "CREATE purchase_log SET purchase = $purchase, from_status = $from,
     to_status = $to, actor = $actor, note = $note, at = time::now();";
 
+mod refunds;
 mod search;
 
 pub use search::{AttendeeRecord, LogRecord, OrganizerOrderRecord};
@@ -399,13 +407,27 @@ impl OrderRepo<'_> {
         &self,
         now: DateTime<Utc>,
         limit: i64,
-    ) -> Result<Vec<LapsedOrder>, DbError> {
+    ) -> Result<Vec<PendingOrder>, DbError> {
+        self.pending_before(now, limit).await
+    }
+
+    /// Every pending order, oldest hold first.
+    pub async fn pending(&self, limit: i64) -> Result<Vec<PendingOrder>, DbError> {
+        self.pending_before(Utc::now() + chrono::Duration::days(36_500), limit)
+            .await
+    }
+
+    async fn pending_before(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<PendingOrder>, DbError> {
         self.0
             .rows(
                 "SELECT record::id(id) AS id, checkout_session_id, hold_expires_at FROM purchase
-                 WHERE status = 'pending' AND hold_expires_at < $now
+                 WHERE status = 'pending' AND hold_expires_at < $before
                  ORDER BY hold_expires_at ASC LIMIT $limit",
-                vars![("now", now), ("limit", limit)],
+                vars![("before", before), ("limit", limit)],
             )
             .await
     }

@@ -11,8 +11,8 @@ use crate::server::db::orders::{
     Fulfilment, NewTicket, OrderRecord, OrderRepo, SOLD_OUT, WRONG_STATUS,
 };
 use crate::server::db::outbox::OutboxRepo;
-use crate::server::db::webhooks::WebhookRepo;
-use crate::server::db::{Db, DbError};
+use crate::server::db::DbError;
+use crate::server::payments::refund_key;
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use surrealdb::types::RecordIdKey;
@@ -297,9 +297,10 @@ async fn send_owed_refund(
     if !OrderRepo(&state.db).claim_refund(order_id).await? {
         return Ok(());
     }
+    let attempt = OrderRepo(&state.db).next_refund_attempt(order_id).await?;
     if let Err(e) = state
         .payments
-        .refund(payment, &format!("refund-{order_id}"))
+        .refund(payment, &refund_key(order_id, attempt))
         .await
     {
         OrderRepo(&state.db).unclaim_refund(order_id).await?;
@@ -321,6 +322,27 @@ pub async fn refunded_at_provider(
     repo.mark_refunded(&order.id, OrderStatus::Paid, actor, "refunded at Stripe")
         .await?;
     state.event_cache.clear();
+    Ok(())
+}
+
+/// Stripe reports part of a payment refunded (the dashboard): `amount_refunded` is the
+/// total refunded so far, so a repeated or out-of-order event changes nothing twice. The
+/// order keeps its tickets; its revenue drops by what was newly refunded.
+pub async fn partly_refunded_at_provider(
+    state: &AppState,
+    payment_ref: &str,
+    amount_refunded: i64,
+    actor: &str,
+) -> Result<(), OrderError> {
+    let repo = OrderRepo(&state.db);
+    let Some(order) = repo.find_by_payment(payment_ref).await? else {
+        return Ok(());
+    };
+    if amount_refunded >= order.total_minor {
+        return refunded_at_provider(state, payment_ref, actor).await;
+    }
+    repo.record_partial_refund(&order.id, amount_refunded, actor)
+        .await?;
     Ok(())
 }
 
@@ -354,16 +376,6 @@ pub async fn resend_tickets(
     }
     tracing::info!(order = order_id, by = %user.id, "ticket email queued again");
     Ok(())
-}
-
-/// Whether a Stripe event was already processed (its delivery is then a no-op).
-pub async fn webhook_seen(db: &Db, event_id: &str) -> Result<bool, OrderError> {
-    Ok(WebhookRepo(db).seen(event_id).await?)
-}
-
-/// Records a Stripe event once its processing committed.
-pub async fn record_webhook(db: &Db, event_id: &str, kind: &str) -> Result<(), OrderError> {
-    Ok(WebhookRepo(db).record(event_id, kind).await?)
 }
 
 #[cfg(test)]

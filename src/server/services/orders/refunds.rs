@@ -6,6 +6,7 @@ use crate::error::AppError;
 use crate::server::auth::guard::may_manage;
 use crate::server::auth::session::CurrentUser;
 use crate::server::db::orders::{OrderRecord, OrderRepo};
+use crate::server::payments::refund_key;
 use crate::server::state::AppState;
 
 /// Why a pending order gives its seats back.
@@ -126,9 +127,10 @@ pub async fn refund_order(
 /// Money back first (idempotent at the provider), then tickets void and seats returned.
 async fn refund_paid(state: &AppState, order: &OrderRecord, actor: &str) -> Result<(), OrderError> {
     if let Some(payment) = &order.payment_ref {
+        let attempt = OrderRepo(&state.db).next_refund_attempt(&order.id).await?;
         state
             .payments
-            .refund(payment, &format!("refund-{}", order.id))
+            .refund(payment, &refund_key(&order.id, attempt))
             .await?;
     }
     OrderRepo(&state.db)

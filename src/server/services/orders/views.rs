@@ -1,7 +1,7 @@
 //! What buyers and organizers see of orders. Reads only: nothing here changes state.
 use super::{buyers_order, managed};
 use crate::domain::{
-    AttendeeRow, ManagedOrder, OrderLineView, OrderLogEntry, OrderSearch, OrderView,
+    AttendeeRow, ManagedOrder, Money, OrderLineView, OrderLogEntry, OrderSearch, OrderView,
     OrganizerOrderRow, TicketGroup, TicketView, ORGANIZER_LIST_LIMIT,
 };
 use crate::error::AppError;
@@ -73,6 +73,7 @@ pub async fn order_view(
         .map_err(AppError::internal)?;
     let event = event_of(state, &order.event).await?;
     Ok(OrderView {
+        partly_refunded: partly_refunded(&order)?,
         lines: line_views(&order)?,
         total: money(order.total_minor, &order.currency)?,
         id: order.id,
@@ -236,6 +237,7 @@ pub async fn managed_order(
         .await
         .map_err(AppError::internal)?;
     Ok(ManagedOrder {
+        partly_refunded: partly_refunded(&order)?,
         lines: line_views(&order)?,
         total: money(order.total_minor, &order.currency)?,
         status: order.status,
@@ -251,4 +253,11 @@ pub async fn managed_order(
         tickets,
         log,
     })
+}
+
+/// The part refunded at the provider, when there is one.
+fn partly_refunded(order: &OrderRecord) -> Result<Option<Money>, AppError> {
+    (order.refunded_minor > 0)
+        .then(|| money(order.refunded_minor, &order.currency))
+        .transpose()
 }
