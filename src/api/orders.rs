@@ -167,6 +167,17 @@ pub async fn resend_tickets(id: String) -> Result<(), AppError> {
     .await
 }
 
+/// The organizer sends a paid order's tickets to a corrected address (after a bounce).
+#[server]
+pub async fn send_tickets_to(id: String, email: String) -> Result<(), AppError> {
+    crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
+        use crate::server::services::orders;
+        let email = crate::domain::Email::parse(&email).map_err(|m| AppError::field("email", m))?;
+        orders::send_tickets_to(&state, &user, &id, &email, chrono::Utc::now()).await
+    })
+    .await
+}
+
 /// The dev mailbox: what TickEx would have emailed to the signed-in user (an admin: to
 /// anyone). Only in demo mode without an email provider.
 #[server]

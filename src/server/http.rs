@@ -148,6 +148,10 @@ pub fn router(state: AppState) -> Router {
         .route(google::START_PATH, get(google::start))
         .route(google::CALLBACK_PATH, get(google::callback))
         .route(webhook::PATH, axum::routing::post(webhook::receive))
+        .route(
+            email::webhook::PATH,
+            axum::routing::post(email::webhook::receive),
+        )
         .route("/dev/mailbox/{id}", get(dev_email))
         .route("/dashboard/events/{id}/export/{what}", get(export_csv))
         .route("/metrics", get(metrics))
@@ -309,14 +313,14 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// Refuses a state-changing request from another site with 403 (see
-/// [`request_guard::cross_site`]); the signed Stripe webhook is exempt.
+/// [`request_guard::cross_site`]); the signed Stripe and Resend webhooks are exempt.
 async fn same_site_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let verdict = request_guard::cross_site(
         request.method(),
         request.uri().path(),
         request.headers(),
         request_guard::origin_of(&state.settings.public_base_url),
-        &[webhook::PATH],
+        &[webhook::PATH, email::webhook::PATH],
     );
     match verdict {
         Ok(()) => next.run(request).await,

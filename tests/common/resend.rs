@@ -95,6 +95,34 @@ pub async fn spawn(double: Double) -> String {
     format!("http://{addr}")
 }
 
+/// The signing secret of the delivery webhooks in tests (`whsec_` + base64 of the key).
+pub const WEBHOOK_SECRET: &str = "whsec_dGlja2V4IHRlc3Qgd2ViaG9vayBrZXkgMzI=";
+
+/// A Resend delivery webhook for the email Resend calls `email_id`, signed as Resend (Svix)
+/// signs it: the headers to send and the body.
+pub fn delivery_event(kind: &str, email_id: &str, to: &str) -> (Vec<(String, String)>, String) {
+    let body = serde_json::json!({
+        "type": kind,
+        "created_at": chrono::Utc::now().to_rfc3339(),
+        "data": {
+            "email_id": email_id, "to": [to], "subject": "Your tickets",
+            "from": "TickEx <tickets@example.com>",
+            "bounce": { "message": "550 5.1.1 The email account that you tried to reach does not exist.",
+                        "type": "Permanent", "subType": "General" },
+        }
+    })
+    .to_string();
+    let id = format!("msg_{}", tickex::server::db::new_id());
+    let timestamp = chrono::Utc::now().timestamp();
+    let signature = tickex::server::email::webhook::sign(&id, timestamp, &body, WEBHOOK_SECRET);
+    let headers = vec![
+        ("svix-id".to_owned(), id),
+        ("svix-timestamp".to_owned(), timestamp.to_string()),
+        ("svix-signature".to_owned(), signature),
+    ];
+    (headers, body)
+}
+
 /// `settings` with Resend pointed at a fresh double.
 pub async fn settings(
     double: Double,
@@ -103,6 +131,7 @@ pub async fn settings(
     settings.resend = Some(tickex::server::config::ResendSettings {
         api_key: "re_test_key".into(),
         api_base: spawn(double).await,
+        webhook_secret: Some(WEBHOOK_SECRET.into()),
     });
     settings
 }

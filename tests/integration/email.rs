@@ -14,7 +14,7 @@ use tickex::server::services::{accounts, orders};
 /// A paid order (demo gateway) of `quantity` tickets, fulfilled `times` times concurrently.
 /// The double then counts from zero and answers with `script`: the organizer's email
 /// confirmation link, sent when `event_with` registers them, is not what these tests count.
-async fn paid_order(
+pub(crate) async fn paid_order(
     app: &TestApp,
     double: &Double,
     script: &[u16],

@@ -11,6 +11,7 @@ mod check;
 mod checkout;
 mod crash;
 mod dashboard;
+mod delivery;
 mod email;
 mod events;
 mod foundation;

@@ -6,8 +6,10 @@ use super::ErrorPanel;
 use crate::api::events::get_event_for_edit;
 use crate::api::orders::{
     get_managed_order, list_event_attendees, list_event_orders, CancelOrder, RefundOrder,
+    SendTicketsTo,
 };
 use crate::domain::{AttendeeRow, OrderStatus, OrganizerOrderRow, TicketStatus};
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -235,14 +237,26 @@ pub fn ManagedOrderPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let refund = ServerAction::<RefundOrder>::new();
     let cancel = ServerAction::<CancelOrder>::new();
+    let send_to = ServerAction::<SendTicketsTo>::new();
     let order = Resource::new(
-        move || (id(), refund.version().get(), cancel.version().get()),
-        |(id, _, _)| get_managed_order(id),
+        move || {
+            (
+                id(),
+                refund.version().get(),
+                cancel.version().get(),
+                send_to.version().get(),
+            )
+        },
+        |(id, _, _, _)| get_managed_order(id),
     );
     view! {
         <Title text="Order" />
         <OrganizerOnly>
             <ActionError refund cancel />
+            {move || send_to.value().get().map(|result| match result {
+                Ok(()) => view! { <p class="notice" role="status">"The tickets are on their way to the corrected address."</p> }.into_any(),
+                Err(e) => view! { <p class="notice notice-danger" role="alert">{e.message_for("email").unwrap_or_else(|| e.to_string())}</p> }.into_any(),
+            })}
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading order…"</p> }>
                 {move || Suspend::new(async move {
                     match order.await {
@@ -260,6 +274,9 @@ pub fn ManagedOrderPage() -> impl IntoView {
                                 {order.partly_refunded.map(|amount| view! { <p>{format!("Refunded in part: {amount} (the tickets stay valid)")}</p> })}
                                 <p>{order.buyer_name.clone()} " · " {order.buyer_email.clone()}</p>
                                 {order.email_status.clone().map(|s| view! { <p class="muted">{format!("Ticket email: {s}")}</p> })}
+                                {(order.status == OrderStatus::Paid && order.email_status.as_deref().is_some_and(undeliverable)).then(|| view! {
+                                    <CorrectAddress id=order.id.clone() address=order.buyer_email.clone() send_to />
+                                })}
                                 <div class="actions">
                                     <OrderActions id=order.id.clone() reference=order.reference.clone()
                                         status=order.status refund cancel />
@@ -293,5 +310,31 @@ pub fn ManagedOrderPage() -> impl IntoView {
                 })}
             </Transition>
         </OrganizerOnly>
+    }
+}
+
+/// Whether the provider reported the ticket email as not received.
+fn undeliverable(status: &str) -> bool {
+    status.starts_with("bounced") || status.starts_with("complained")
+}
+
+/// A bounced ticket email: the organizer corrects the address and sends the tickets again.
+#[component]
+fn CorrectAddress(
+    id: String,
+    address: String,
+    send_to: ServerAction<SendTicketsTo>,
+) -> impl IntoView {
+    view! {
+        <section class="notice notice-danger" aria-labelledby="bounce-heading">
+            <h2 id="bounce-heading">"The ticket email did not arrive"</h2>
+            <p>{format!("The email to {address} was not accepted. Check the address with the buyer, correct it and send the tickets again.")}</p>
+            <ActionForm action=send_to attr:class="inline-form">
+                <input type="hidden" name="id" value=id />
+                <label for="corrected-email">"Send the tickets to"</label>
+                <input id="corrected-email" type="email" name="email" required value=address />
+                <button type="submit" class="button button-small">"Send tickets again"</button>
+            </ActionForm>
+        </section>
     }
 }

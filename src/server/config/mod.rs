@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 mod secrets;
 pub use secrets::{
-    CloudinarySettings, DbCredentials, GoogleSettings, ResendSettings, StripeSettings,
+    signing_key, CloudinarySettings, DbCredentials, GoogleSettings, ResendSettings, StripeSettings,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -306,9 +306,19 @@ impl Settings {
             Some(raw) => parse_base_url(&raw)?,
             None => "https://api.resend.com".into(),
         };
+        let resend_webhook_secret = match secret("TICKEX_RESEND_WEBHOOK_SECRET") {
+            Some(value) if signing_key(&value).is_none() => {
+                return Err(ConfigError::invalid(
+                    "TICKEX_RESEND_WEBHOOK_SECRET",
+                    "expected the webhook's signing secret as Resend shows it (whsec_...)",
+                ))
+            }
+            other => other,
+        };
         let resend = secret("TICKEX_RESEND_API_KEY").map(|api_key| ResendSettings {
             api_key,
             api_base: resend_api_base,
+            webhook_secret: resend_webhook_secret,
         });
         let email_from = match lookup("email_from", file.email_from) {
             Some(raw) if raw.value.contains('@') && !raw.value.contains(['\r', '\n']) => raw.value,

@@ -111,6 +111,19 @@ pub struct ResendSettings {
     pub api_key: String,
     /// `https://api.resend.com`, or a local double in tests.
     pub api_base: String,
+    /// The signing secret of Resend's delivery webhooks (`whsec_<base64>`); without it the
+    /// webhook endpoint answers 404.
+    pub webhook_secret: Option<String>,
+}
+
+/// The HMAC key inside a Standard Webhooks (Svix) signing secret `whsec_<base64>`.
+pub fn signing_key(secret: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let encoded = secret.strip_prefix("whsec_")?;
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()
+        .filter(|key| !key.is_empty())
 }
 
 impl std::fmt::Debug for ResendSettings {
@@ -118,6 +131,10 @@ impl std::fmt::Debug for ResendSettings {
         f.debug_struct("ResendSettings")
             .field("api_key", &"[redacted]")
             .field("api_base", &self.api_base)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }

@@ -92,6 +92,10 @@ const SCHEMA: &[(&str, &str)] = &[
         include_str!("schema/008_reset_requests.surql"),
     ),
     ("009_refunds", include_str!("schema/009_refunds.surql")),
+    (
+        "010_email_delivery",
+        include_str!("schema/010_email_delivery.surql"),
+    ),
 ];
 
 /// Enough for hundreds of buyers of one ticket type at once (about 5 s of backoff in all).

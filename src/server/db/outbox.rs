@@ -37,7 +37,10 @@ pub struct OutboxHealth {
 
 /// How a send attempt ended, as the row records it.
 pub enum Delivery {
-    Sent,
+    /// Handed to the provider, which calls it `provider_id`.
+    Sent {
+        provider_id: Option<String>,
+    },
     /// Try again at `next`.
     Retry {
         next: DateTime<Utc>,
@@ -52,6 +55,33 @@ pub enum Delivery {
         next: DateTime<Utc>,
     },
 }
+
+/// A delivery report from the provider, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryReport {
+    Delivered,
+    Bounced,
+    Complained,
+}
+
+impl DeliveryReport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryReport::Delivered => "delivered",
+            DeliveryReport::Bounced => "bounced",
+            DeliveryReport::Complained => "complained",
+        }
+    }
+}
+
+/// An email's state as organizers read it: the provider's delivery report when there is
+/// one (`delivered`, `bounced: <why>`, `complained`), else `pending`, `sent` or
+/// `failed: <why>`.
+pub const EMAIL_STATUS: &str = "IF delivery = 'bounced' {
+        string::concat('bounced: ', delivery_detail ?? 'the address does not accept mail')
+    } ELSE IF delivery { delivery }
+    ELSE IF status = 'failed' { string::concat('failed: ', last_error) }
+    ELSE { status }";
 
 pub struct OutboxRepo<'a>(pub &'a Db);
 
@@ -101,23 +131,26 @@ impl OutboxRepo<'_> {
 
     /// Records how a claimed row's send ended and gives up the lease.
     pub async fn finish(&self, id: &str, delivery: Delivery) -> Result<(), DbError> {
-        let (sql, next, error) = match delivery {
-            Delivery::Sent => (
+        let (sql, next, error, provider_id) = match delivery {
+            Delivery::Sent { provider_id } => (
                 "UPDATE type::record('outbox', $id) SET status = 'sent', sent_at = time::now(),
-                    lease_until = NONE, last_error = NONE",
+                    lease_until = NONE, last_error = NONE, provider_id = $provider_id",
                 None,
                 None,
+                provider_id,
             ),
             Delivery::Retry { next, error } => (
                 "UPDATE type::record('outbox', $id) SET status = 'pending', lease_until = NONE,
                     next_attempt_at = $next, last_error = $error",
                 Some(next),
                 Some(error),
+                None,
             ),
             Delivery::Deferred { next } => (
                 "UPDATE type::record('outbox', $id) SET status = 'pending', lease_until = NONE,
                     next_attempt_at = $next, attempts -= 1",
                 Some(next),
+                None,
                 None,
             ),
             Delivery::Failed { error } => (
@@ -125,15 +158,55 @@ impl OutboxRepo<'_> {
                     last_error = $error",
                 None,
                 Some(error),
+                None,
             ),
         };
         self.0
             .execute(
                 sql,
-                vars![("id", id.to_owned()), ("next", next), ("error", error)],
+                vars![
+                    ("id", id.to_owned()),
+                    ("next", next),
+                    ("error", error),
+                    ("provider_id", provider_id)
+                ],
             )
             .await?;
         Ok(())
+    }
+
+    /// What the provider reported about an email it accepted (its delivery webhooks). A
+    /// stronger report replaces a weaker one, never the reverse, so repeated or
+    /// out-of-order events settle the same. False when no email has that provider id.
+    pub async fn record_delivery(
+        &self,
+        provider_id: &str,
+        report: DeliveryReport,
+        detail: Option<String>,
+    ) -> Result<bool, DbError> {
+        let replaces: &[&str] = match report {
+            DeliveryReport::Delivered => &["none"],
+            DeliveryReport::Bounced => &["none", "delivered"],
+            DeliveryReport::Complained => &["none", "delivered", "bounced"],
+        };
+        let mut response = self
+            .0
+            .execute(
+                "LET $rows = (SELECT VALUE id FROM outbox WHERE provider_id = $provider_id);
+                 UPDATE $rows SET delivery = $report, delivery_detail = $detail,
+                    delivery_at = time::now()
+                 WHERE (delivery ?? 'none') IN $replaces;
+                 RETURN array::len($rows) > 0;",
+                vars![
+                    ("provider_id", provider_id.to_owned()),
+                    ("report", report.as_str()),
+                    ("detail", detail),
+                    ("replaces", replaces.to_vec())
+                ],
+            )
+            .await?;
+        let known: Option<bool> = response.take(2).map_err(DbError::from_surreal)?;
+        Ok(known == Some(true))
     }
 
     /// Queues a plain-text email.
@@ -187,13 +260,15 @@ impl OutboxRepo<'_> {
         Ok(())
     }
 
-    /// The latest state of an order's ticket email: `pending`, `sent`, `failed: <why>`.
+    /// The latest state of an order's ticket email ([`EMAIL_STATUS`]).
     pub async fn order_email_status(&self, order_id: &str) -> Result<Option<String>, DbError> {
         self.0
             .first(
-                "SELECT VALUE IF status = 'failed' { string::concat('failed: ', last_error) } ELSE { status }
-                 FROM outbox WHERE purchase = type::record('purchase', $order)
-                 ORDER BY created_at DESC LIMIT 1",
+                &format!(
+                    "SELECT VALUE {EMAIL_STATUS} FROM outbox
+                     WHERE purchase = type::record('purchase', $order)
+                     ORDER BY created_at DESC LIMIT 1"
+                ),
                 vars![("order", order_id.to_owned())],
             )
             .await

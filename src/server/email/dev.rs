@@ -16,7 +16,7 @@ impl Mailer for DevMailbox {
                 key = idempotency_key,
                 "email kept in the dev mailbox (/dev/mailbox); no provider configured"
             );
-            Ok(())
+            Ok(None)
         })
     }
 }

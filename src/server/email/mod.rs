@@ -4,6 +4,7 @@ mod dev;
 pub mod outbox;
 mod resend;
 pub mod templates;
+pub mod webhook;
 
 pub use dev::DevMailbox;
 pub use resend::ResendMailer;
@@ -13,7 +14,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-pub type MailFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
+/// A send's outcome: the provider's id for the email (its delivery webhooks name it), if any.
+pub type MailFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<String>, SendError>> + Send + 'a>>;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {

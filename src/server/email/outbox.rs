@@ -9,7 +9,7 @@ use crate::domain::{DevEmail, Role, TicketStatus};
 use crate::error::AppError;
 use crate::server::auth::session::CurrentUser;
 use crate::server::db::orders::OrderRepo;
-use crate::server::db::outbox::{Delivery, OutboxRepo, OutboxRow};
+use crate::server::db::outbox::{Delivery, DeliveryReport, OutboxRepo, OutboxRow};
 use crate::server::db::{DbError, EventRepo};
 use crate::server::format::{format_when, money, place};
 use crate::server::state::AppState;
@@ -72,7 +72,9 @@ async fn deliver(state: &AppState, row: OutboxRow, now: DateTime<Utc>) -> Result
         Err(e) => Err(SendError::Permanent(format!("cannot build the email: {e}"))),
     };
     let delivery = match &outcome {
-        Ok(()) => Delivery::Sent,
+        Ok(provider_id) => Delivery::Sent {
+            provider_id: provider_id.clone(),
+        },
         Err(SendError::Throttled(wait)) => Delivery::Deferred {
             next: now
                 + Duration::from_std(wait.unwrap_or(std::time::Duration::from_secs(1)))
@@ -88,7 +90,7 @@ async fn deliver(state: &AppState, row: OutboxRow, now: DateTime<Utc>) -> Result
     };
     OutboxRepo(&state.db).finish(&row.id, delivery).await?;
     match outcome {
-        Ok(()) => {
+        Ok(_) => {
             tracing::info!(outbox = %row.id, key = %row.key, "email sent");
             Ok(Turn::Sent)
         }
@@ -274,4 +276,30 @@ pub async fn backlog_view(state: &AppState) -> Result<crate::domain::OutboxBackl
             .map(|at| at.format("%-d %b %Y, %H:%M UTC").to_string()),
         provider_configured: state.mailer.delivers(),
     })
+}
+
+/// A delivery report from the provider for the email it calls `provider_id`. An unknown id
+/// (an email sent by another system on the same account) is ignored.
+pub async fn record_delivery(
+    state: &AppState,
+    provider_id: &str,
+    report: DeliveryReport,
+    detail: Option<String>,
+) -> Result<(), DbError> {
+    let known = OutboxRepo(&state.db)
+        .record_delivery(provider_id, report, detail)
+        .await?;
+    if known {
+        tracing::info!(
+            provider_id,
+            report = report.as_str(),
+            "email delivery reported"
+        );
+    } else {
+        tracing::debug!(
+            provider_id,
+            "a delivery report for an email TickEx did not send"
+        );
+    }
+    Ok(())
 }

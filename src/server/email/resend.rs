@@ -30,6 +30,11 @@ struct Payload<'a> {
     attachments: Vec<Attachment<'a>>,
 }
 
+#[derive(serde::Deserialize)]
+struct Sent {
+    id: String,
+}
+
 impl ResendMailer {
     pub fn new(settings: &ResendSettings, from: &str) -> Self {
         ResendMailer {
@@ -79,7 +84,9 @@ impl Mailer for ResendMailer {
                 .map_err(|e| SendError::Retryable(format!("Resend unreachable: {e}")))?;
             let status = response.status();
             if status.is_success() {
-                return Ok(());
+                // `{"id": "<email id>"}`: the delivery webhooks name the email by it.
+                let sent = response.json::<Sent>().await.ok();
+                return Ok(sent.map(|s| s.id));
             }
             if status.as_u16() == 429 {
                 let retry_after = response

@@ -123,6 +123,7 @@ const COUNT_SALE_BODY: &str = "
 const LOG: &str = "CREATE purchase_log SET purchase = $purchase, from_status = $from,
     to_status = $to, actor = $actor, note = $note, at = time::now();";
 
+mod emails;
 mod refunds;
 mod search;
 

@@ -1,6 +1,7 @@
 //! The organizer's view of an event's orders: search, attendees and the status log.
 use super::OrderRepo;
 use crate::domain::{OrderSearch, OrderStatus, TicketStatus};
+use crate::server::db::outbox::EMAIL_STATUS;
 use crate::server::db::DbError;
 use crate::vars;
 use chrono::{DateTime, Utc};
@@ -61,8 +62,7 @@ impl OrderRepo<'_> {
             "SELECT record::id(id) AS id, reference, buyer.name AS buyer_name,
                 buyer.email AS buyer_email, status, math::sum(lines.quantity) AS tickets,
                 total_minor, currency, late_payment_refunded, created_at,
-                (SELECT VALUE IF status = 'failed' {{ string::concat('failed: ', last_error) }}
-                    ELSE {{ status }} FROM outbox WHERE purchase = $parent.id
+                (SELECT VALUE {EMAIL_STATUS} FROM outbox WHERE purchase = $parent.id
                     ORDER BY created_at DESC LIMIT 1)[0] AS email_status
              FROM purchase WHERE event = type::record('event', $event) {status}
                 AND ($text = '' OR string::contains(string::lowercase(reference), $text)

@@ -14,8 +14,8 @@ mod views;
 
 pub use checkout::{checkout, sign_in_first};
 pub use payment::{
-    confirm_payment, pay_demo_order, payment_succeeded, resend_tickets, PaymentOutcome,
-    SessionReport,
+    confirm_payment, pay_demo_order, payment_succeeded, resend_tickets, send_tickets_to,
+    PaymentOutcome, SessionReport,
 };
 pub use refunds::{
     cancel_payment, cancel_pending_order, refund_event, refund_order, release, Release,

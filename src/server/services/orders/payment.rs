@@ -3,7 +3,7 @@
 //! seats were sold to someone else is refunded exactly once.
 use super::refunds::{release, Release};
 use super::{actor_of, buyers_order, load, order_if, short_reference, ticket_code, OrderError};
-use crate::domain::OrderStatus;
+use crate::domain::{Email, OrderStatus};
 use crate::error::AppError;
 use crate::server::auth::guard::may_manage;
 use crate::server::auth::session::CurrentUser;
@@ -375,6 +375,40 @@ pub async fn resend_tickets(
         Err(e) => return Err(AppError::internal(e)),
     }
     tracing::info!(order = order_id, by = %user.id, "ticket email queued again");
+    Ok(())
+}
+
+/// The organizer sends a paid order's tickets to a corrected address (the ticket email
+/// bounced); the order log says who sent them where.
+pub async fn send_tickets_to(
+    state: &AppState,
+    user: &CurrentUser,
+    order_id: &str,
+    to: &Email,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let order = order_if(&state.db, order_id, |o| {
+        may_manage(user, &o.event_organizer)
+    })
+    .await?;
+    if order.status != OrderStatus::Paid {
+        return Err(AppError::Validation(
+            "Only a paid order has tickets to send.".into(),
+        ));
+    }
+    match OrderRepo(&state.db)
+        .send_tickets_to(order_id, to.as_str(), &actor_of(user), now)
+        .await
+    {
+        Ok(()) => {}
+        Err(DbError::Duplicate(_)) => {
+            return Err(AppError::Validation(
+                "The tickets were sent to a corrected address a moment ago; please wait ten minutes before sending them again.".into(),
+            ))
+        }
+        Err(e) => return Err(AppError::internal(e)),
+    }
+    tracing::info!(order = order_id, by = %user.id, "ticket email sent to a corrected address");
     Ok(())
 }
 
