@@ -446,7 +446,13 @@ async fn a_rate_limited_burst_of_a_thousand_drains_without_a_failure() {
             .collect();
         assert_eq!(
             first,
-            ["Burst 0000", "Burst 0001", "Burst 0002", "Burst 0003", "Burst 0004"]
+            [
+                "Burst 0000",
+                "Burst 0001",
+                "Burst 0002",
+                "Burst 0003",
+                "Burst 0004"
+            ]
         );
     }
     let failed: Vec<String> = query(
