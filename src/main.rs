@@ -21,6 +21,7 @@ Commands:
   payments reconcile
             Ask Stripe about every order waiting for payment: a paid session is
             fulfilled, a lapsed unpaid one expired. Prints what it did with each.
+            Stop a server on a surrealkv:// database first (one process at a time).
   help      Show this text.
 
 Examples:

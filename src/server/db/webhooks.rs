@@ -57,8 +57,9 @@ impl WebhookRepo<'_> {
         let id = event_id.to_owned();
         match outcome {
             Ok(()) => self.0.execute(
+                // The raw body (buyer names and emails) is kept only while it may be needed.
                 "UPDATE type::record('webhook_event', $id) SET status = 'processed',
-                    processed_at = time::now(), attempts += 1, last_error = NONE",
+                    processed_at = time::now(), attempts += 1, last_error = NONE, body = NONE",
                 vars![("id", id)],
             ),
             Err(error) => self.0.execute(

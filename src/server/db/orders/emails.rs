@@ -6,8 +6,9 @@ use crate::vars;
 use chrono::{DateTime, Utc};
 
 impl OrderRepo<'_> {
-    /// Queues the ticket email to `to` with its log row, in one transaction. At most one
-    /// such email per order every ten minutes: a second is `DbError::Duplicate`.
+    /// Queues the ticket email to `to` with its log row, in one transaction, while the order
+    /// is paid (else `wrong_status`). At most one such email per order every ten minutes: a
+    /// second is `DbError::Duplicate`.
     pub async fn send_tickets_to(
         &self,
         id: &str,
@@ -18,6 +19,7 @@ impl OrderRepo<'_> {
         let sql = format!(
             "BEGIN TRANSACTION;
              LET $purchase = type::record('purchase', $id);
+             IF (SELECT VALUE status FROM ONLY $purchase) != 'paid' {{ THROW 'wrong_status' }};
              CREATE outbox SET kind = 'tickets', purchase = $purchase, key = $key,
                 recipient = $recipient, status = 'pending', attempts = 0,
                 next_attempt_at = time::now(), created_at = time::now();

@@ -294,10 +294,12 @@ async fn send_owed_refund(
     let Some(payment) = payment_ref else {
         return Ok(());
     };
+    // Numbered before the claim: nothing may fail between claiming and sending, or the
+    // claim would never be given back.
+    let attempt = OrderRepo(&state.db).next_refund_attempt(order_id).await?;
     if !OrderRepo(&state.db).claim_refund(order_id).await? {
         return Ok(());
     }
-    let attempt = OrderRepo(&state.db).next_refund_attempt(order_id).await?;
     if let Err(e) = state
         .payments
         .refund(payment, &refund_key(order_id, attempt))
@@ -332,12 +334,17 @@ pub async fn partly_refunded_at_provider(
     state: &AppState,
     payment_ref: &str,
     amount_refunded: i64,
+    currency: &str,
     actor: &str,
 ) -> Result<(), OrderError> {
     let repo = OrderRepo(&state.db);
     let Some(order) = repo.find_by_payment(payment_ref).await? else {
         return Ok(());
     };
+    if !order.currency.eq_ignore_ascii_case(currency) {
+        tracing::warn!(order = %order.id, currency, "a refund in another currency than the order's was ignored");
+        return Ok(());
+    }
     if amount_refunded >= order.total_minor {
         return refunded_at_provider(state, payment_ref, actor).await;
     }

@@ -194,7 +194,8 @@ async fn handle(state: &AppState, event: &StripeEvent) -> Result<(), OrderError>
         ) {
             (Some(payment), Some(true), _) => refunded_at_provider(state, payment, &actor).await,
             (Some(payment), _, Some(amount)) if amount > 0 => {
-                partly_refunded_at_provider(state, payment, amount, &actor).await
+                let currency = object.currency.as_deref().unwrap_or_default();
+                partly_refunded_at_provider(state, payment, amount, currency, &actor).await
             }
             _ => Ok(()),
         },

@@ -43,7 +43,11 @@ pub async fn reconcile(
     let mut settled = Vec::with_capacity(pending.len());
     for order in pending {
         let lapsed = order.hold_expires_at < now;
-        let fate = settle(state, &order, lapsed, "reconcile").await?;
+        // One order that cannot be settled does not stop the others being checked.
+        let fate = match settle(state, &order, lapsed, "reconcile").await {
+            Ok(fate) => fate,
+            Err(e) => Settled::Unknown(crate::error::AppError::internal(e).to_string()),
+        };
         settled.push((order.id, fate));
     }
     Ok(settled)

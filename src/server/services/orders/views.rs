@@ -1,8 +1,8 @@
 //! What buyers and organizers see of orders. Reads only: nothing here changes state.
 use super::{buyers_order, managed};
 use crate::domain::{
-    AttendeeRow, ManagedOrder, Money, OrderLineView, OrderLogEntry, OrderSearch, OrderView,
-    OrganizerOrderRow, TicketGroup, TicketView, ORGANIZER_LIST_LIMIT,
+    AttendeeRow, ManagedOrder, Money, OrderLineView, OrderLogEntry, OrderSearch, OrderStatus,
+    OrderView, OrganizerOrderRow, TicketGroup, TicketView, ORGANIZER_LIST_LIMIT,
 };
 use crate::error::AppError;
 use crate::server::auth::guard::may_manage;
@@ -257,7 +257,7 @@ pub async fn managed_order(
 
 /// The part refunded at the provider, when there is one.
 fn partly_refunded(order: &OrderRecord) -> Result<Option<Money>, AppError> {
-    (order.refunded_minor > 0)
+    (order.status == OrderStatus::Paid && order.refunded_minor > 0)
         .then(|| money(order.refunded_minor, &order.currency))
         .transpose()
 }
