@@ -98,8 +98,8 @@ pub async fn spawn(double: Double) -> String {
 /// The signing secret of the delivery webhooks in tests (`whsec_` + base64 of the key).
 pub const WEBHOOK_SECRET: &str = "whsec_dGlja2V4IHRlc3Qgd2ViaG9vayBrZXkgMzI=";
 
-/// A Resend delivery webhook for the email Resend calls `email_id`, signed as Resend (Svix)
-/// signs it: the headers to send and the body.
+/// A Resend delivery webhook for the email Resend calls `email_id`: the signed headers to
+/// send and the body.
 pub fn delivery_event(kind: &str, email_id: &str, to: &str) -> (Vec<(String, String)>, String) {
     let body = serde_json::json!({
         "type": kind,
@@ -112,15 +112,19 @@ pub fn delivery_event(kind: &str, email_id: &str, to: &str) -> (Vec<(String, Str
         }
     })
     .to_string();
+    (signed(&body), body)
+}
+
+/// The headers Resend (Svix) sends with `body`, signed now with the test secret.
+pub fn signed(body: &str) -> Vec<(String, String)> {
     let id = format!("msg_{}", tickex::server::db::new_id());
     let timestamp = chrono::Utc::now().timestamp();
-    let signature = tickex::server::email::webhook::sign(&id, timestamp, &body, WEBHOOK_SECRET);
-    let headers = vec![
+    let signature = tickex::server::email::webhook::sign(&id, timestamp, body, WEBHOOK_SECRET);
+    vec![
         ("svix-id".to_owned(), id),
         ("svix-timestamp".to_owned(), timestamp.to_string()),
         ("svix-signature".to_owned(), signature),
-    ];
-    (headers, body)
+    ]
 }
 
 /// `settings` with Resend pointed at a fresh double.

@@ -85,16 +85,7 @@ async fn a_bounce_marks_the_order_and_the_organizer_sends_to_a_corrected_address
     );
     // Another kind of event on the same endpoint is acknowledged, so Resend keeps it enabled.
     let contact = r#"{"type":"contact.created","created_at":"2026-12-04T10:00:00Z","data":{"id":"c1","email":"x@example.com"}}"#;
-    let now = chrono::Utc::now().timestamp();
-    let signed = vec![
-        ("svix-id".to_owned(), "msg_contact".to_owned()),
-        ("svix-timestamp".to_owned(), now.to_string()),
-        (
-            "svix-signature".to_owned(),
-            webhook::sign("msg_contact", now, contact, resend::WEBHOOK_SECRET),
-        ),
-    ];
-    assert_eq!(post(&app, &signed, contact).await, 200);
+    assert_eq!(post(&app, &resend::signed(contact), contact).await, 200);
     // An email TickEx did not send (same Resend account, another system): ignored.
     let (other_headers, other) = delivery_event("email.bounced", "email_999", "x@example.com");
     assert_eq!(post(&app, &other_headers, &other).await, 200);

@@ -83,6 +83,12 @@ pub const EMAIL_STATUS: &str = "IF delivery = 'bounced' {
     ELSE IF status = 'failed' { string::concat('failed: ', last_error) }
     ELSE { status }";
 
+/// Queues an order's ticket email; expects `$purchase`, `$key` (the provider's idempotency
+/// key, unique) and `$recipient`. Used inside the transactions that cause the email.
+pub const QUEUE_TICKETS: &str = "CREATE outbox SET kind = 'tickets', purchase = $purchase,
+    key = $key, recipient = $recipient, status = 'pending', attempts = 0,
+    next_attempt_at = time::now(), created_at = time::now();";
+
 pub struct OutboxRepo<'a>(pub &'a Db);
 
 impl OutboxRepo<'_> {
@@ -244,16 +250,14 @@ impl OutboxRepo<'_> {
         let window = now.timestamp() / 600;
         self.0
             .execute(
-                "CREATE outbox SET kind = 'tickets', purchase = type::record('purchase', $order),
-                    key = $key, recipient = $to, status = 'pending', attempts = 0,
-                    next_attempt_at = time::now(), created_at = time::now()",
+                &format!("LET $purchase = type::record('purchase', $order); {QUEUE_TICKETS}"),
                 vars![
                     ("order", order_id.to_owned()),
                     (
                         "key",
                         format!("order-confirmation/{order_id}/resend/{window}")
                     ),
-                    ("to", to.to_owned())
+                    ("recipient", to.to_owned())
                 ],
             )
             .await?;

@@ -38,7 +38,9 @@ impl WebhookRepo<'_> {
         let status: Option<PaymentEventStatus> = self
             .0
             .first(
-                "UPSERT type::record('webhook_event', $id) SET kind = $kind, body = $body,
+                // A processed event's body was dropped on purpose: a repeat does not store it again.
+                "UPSERT type::record('webhook_event', $id) SET kind = $kind,
+                    body = IF status = 'processed' { NONE } ELSE { $body },
                     received_at = received_at ?? time::now(), status = status ?? 'received'
                  RETURN VALUE status",
                 vars![

@@ -1,6 +1,7 @@
 //! An order's ticket email sent to an address the organizer corrected (after a bounce).
 use super::{OrderRepo, LOG};
 use crate::domain::OrderStatus;
+use crate::server::db::outbox::QUEUE_TICKETS;
 use crate::server::db::DbError;
 use crate::vars;
 use chrono::{DateTime, Utc};
@@ -20,9 +21,7 @@ impl OrderRepo<'_> {
             "BEGIN TRANSACTION;
              LET $purchase = type::record('purchase', $id);
              IF (SELECT VALUE status FROM ONLY $purchase) != 'paid' {{ THROW 'wrong_status' }};
-             CREATE outbox SET kind = 'tickets', purchase = $purchase, key = $key,
-                recipient = $recipient, status = 'pending', attempts = 0,
-                next_attempt_at = time::now(), created_at = time::now();
+             {QUEUE_TICKETS}
              {LOG}
              COMMIT TRANSACTION;"
         );

@@ -1,6 +1,7 @@
 //! Orders, tickets and the inventory moves they make. Every move is one transaction with a
 //! guarded update (`WHERE available >= $q`...), so no ticket type is ever oversold and
 //! `available + held + sold == capacity` holds after every commit.
+use super::outbox::QUEUE_TICKETS;
 use super::{Db, DbError};
 use crate::domain::{OrderStatus, TicketStatus};
 use crate::vars;
@@ -250,10 +251,7 @@ impl OrderRepo<'_> {
              LET $sign = 1;
              LET $day = time::format(time::now(), '%Y-%m-%d');
              {COUNT_SALE_BODY}
-             CREATE outbox SET kind = 'tickets', recipient = $email, purchase = $purchase,
-                key = string::concat('order-confirmation/', $id),
-                status = 'pending', attempts = 0, next_attempt_at = time::now(),
-                created_at = time::now();
+             {QUEUE_TICKETS}
              {LOG}
              COMMIT TRANSACTION;"
         );
@@ -267,7 +265,8 @@ impl OrderRepo<'_> {
                     ("payment_ref", payment_ref),
                     ("tickets", tickets),
                     ("holder", holder.to_owned()),
-                    ("email", email.to_owned()),
+                    ("key", format!("order-confirmation/{id}")),
+                    ("recipient", email.to_owned()),
                     ("actor", actor.to_owned()),
                     ("note", None::<String>)
                 ],

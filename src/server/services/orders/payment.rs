@@ -2,7 +2,9 @@
 //! a free order). Fulfil once, whoever reports first; a payment that arrives after its
 //! seats were sold to someone else is refunded exactly once.
 use super::refunds::{release, Release};
-use super::{actor_of, buyers_order, load, order_if, short_reference, ticket_code, OrderError};
+use super::{
+    actor_of, buyers_order, load, managed, order_if, short_reference, ticket_code, OrderError,
+};
 use crate::domain::{Email, OrderStatus};
 use crate::error::AppError;
 use crate::server::auth::guard::may_manage;
@@ -364,23 +366,14 @@ pub async fn resend_tickets(
         o.buyer == user.id || may_manage(user, &o.event_organizer)
     })
     .await?;
-    if order.status != OrderStatus::Paid {
-        return Err(AppError::Validation(
-            "Only a paid order has tickets to send.".into(),
-        ));
-    }
+    require_paid(&order)?;
     let queued = OutboxRepo(&state.db)
         .enqueue_resend(order_id, &order.buyer_email, now)
         .await;
-    match queued {
-        Ok(()) => {}
-        Err(DbError::Duplicate(_)) => {
-            return Err(AppError::Validation(
-                "The tickets were sent again a moment ago. Please check your inbox (and spam folder) and try later.".into(),
-            ))
-        }
-        Err(e) => return Err(AppError::internal(e)),
-    }
+    queued_once(
+        queued,
+        "The tickets were sent again a moment ago. Please check your inbox (and spam folder) and try later.",
+    )?;
     tracing::info!(order = order_id, by = %user.id, "ticket email queued again");
     Ok(())
 }
@@ -394,29 +387,40 @@ pub async fn send_tickets_to(
     to: &Email,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let order = order_if(&state.db, order_id, |o| {
-        may_manage(user, &o.event_organizer)
-    })
-    .await?;
-    if order.status != OrderStatus::Paid {
-        return Err(AppError::Validation(
-            "Only a paid order has tickets to send.".into(),
-        ));
-    }
-    match OrderRepo(&state.db)
+    let order = managed(&state.db, user, order_id).await?;
+    require_paid(&order)?;
+    let queued = OrderRepo(&state.db)
         .send_tickets_to(order_id, to.as_str(), &actor_of(user), now)
-        .await
-    {
-        Ok(()) => {}
-        Err(DbError::Duplicate(_)) => {
-            return Err(AppError::Validation(
-                "The tickets were sent to a corrected address a moment ago; please wait ten minutes before sending them again.".into(),
-            ))
-        }
-        Err(e) => return Err(AppError::internal(e)),
-    }
+        .await;
+    queued_once(
+        queued,
+        "The tickets were sent to a corrected address a moment ago; please wait ten minutes before sending them again.",
+    )?;
     tracing::info!(order = order_id, by = %user.id, "ticket email sent to a corrected address");
     Ok(())
+}
+
+fn require_paid(order: &OrderRecord) -> Result<(), AppError> {
+    if order.status == OrderStatus::Paid {
+        Ok(())
+    } else {
+        Err(AppError::Validation(
+            "Only a paid order has tickets to send.".into(),
+        ))
+    }
+}
+
+/// A queued resend, or `too_soon` when one was queued in the same ten minutes; an order
+/// refunded meanwhile (the transaction's guard) is no longer paid.
+fn queued_once(queued: Result<(), DbError>, too_soon: &str) -> Result<(), AppError> {
+    match queued {
+        Ok(()) => Ok(()),
+        Err(DbError::Duplicate(_)) => Err(AppError::Validation(too_soon.into())),
+        Err(DbError::Rejected(code)) if code == WRONG_STATUS => Err(AppError::Validation(
+            "Only a paid order has tickets to send.".into(),
+        )),
+        Err(e) => Err(AppError::internal(e)),
+    }
 }
 
 #[cfg(test)]
