@@ -1,4 +1,4 @@
-use crate::domain::{EventAction, EventDetail, EventEditorData, EventListPage, EventStatus};
+use crate::domain::{EventAction, EventDetail, EventEditorData, EventListPage, StatusChange};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
@@ -98,7 +98,10 @@ pub async fn get_event_for_edit(id: String) -> Result<EventEditorData, AppError>
 }
 
 #[server]
-pub async fn change_event_status(id: String, action: EventAction) -> Result<EventStatus, AppError> {
+pub async fn change_event_status(
+    id: String,
+    action: EventAction,
+) -> Result<StatusChange, AppError> {
     crate::api::serve_as(crate::api::Caller::Organizer, |state, user| async move {
         use crate::server::services::events;
         events::change_status(&state, &user, &id, action).await

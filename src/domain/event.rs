@@ -141,4 +141,37 @@ pub struct EventEditorData {
     pub image_url: Option<String>,
     /// Per ticket row: tickets sold or held, the floor for its capacity.
     pub taken: Vec<u32>,
+    /// Refunds of its orders the payment provider has not accepted yet (retried).
+    pub refunds_owed: u32,
+}
+
+/// What changing an event's status did; cancelling also settles its orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub status: EventStatus,
+    /// Paid orders refunded (each buyer emailed).
+    pub refunded: u32,
+    /// Of those, refunds the provider did not accept yet: TickEx retries them.
+    pub refunds_owed: u32,
+    /// Orders waiting for payment that were cancelled.
+    pub holds_cancelled: u32,
+}
+
+impl StatusChange {
+    /// What the organizer is told after cancelling.
+    pub fn summary(&self) -> String {
+        let mut text = match self.refunded {
+            0 => "The event is cancelled. No paid orders needed a refund.".to_owned(),
+            1 => "The event is cancelled. 1 order was refunded and its buyer emailed.".to_owned(),
+            n => format!(
+                "The event is cancelled. {n} orders were refunded and their buyers emailed."
+            ),
+        };
+        match self.refunds_owed {
+            0 => {}
+            1 => text.push_str(" 1 refund was not accepted by the payment provider yet; TickEx keeps retrying it."),
+            n => text.push_str(&format!(" {n} refunds were not accepted by the payment provider yet; TickEx keeps retrying them.")),
+        }
+        text
+    }
 }

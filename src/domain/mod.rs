@@ -45,7 +45,7 @@ pub use account::{
 pub use checkout::{CheckoutError, EventOffer, SelectedLine, Selection, TicketOffer};
 pub use event::{
     EventAction, EventDetail, EventEditorData, EventListPage, EventStatus, EventSummary,
-    TicketTypeView,
+    StatusChange, TicketTypeView,
 };
 pub use inbox::{PaymentEventRow, PaymentEventStatus, ReplayOutcome};
 pub use link::{safe_next, urlencode};

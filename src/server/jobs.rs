@@ -1,6 +1,6 @@
-//! Background jobs: the sweeper (lapsed holds) and the mail worker (the outbox). Each is one
-//! loop of rounds at a fixed period; at shutdown a round in flight finishes, within a
-//! deadline, instead of being cut off mid-transaction or mid-send.
+//! Background jobs: the sweeper (lapsed holds, then owed refunds) and the mail worker (the
+//! outbox). Each is one loop of rounds at a fixed period; at shutdown a round in flight
+//! finishes, within a deadline, instead of being cut off mid-transaction or mid-send.
 use crate::server::email::outbox;
 use crate::server::services::orders;
 use crate::server::state::AppState;
@@ -32,6 +32,11 @@ impl Jobs {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(expired = n, "expired holds returned to stock"),
                         Err(e) => tracing::error!(error = %e, "sweeping expired holds failed"),
+                    }
+                    match orders::retry_refunds(&state, Utc::now()).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(sent = n, "owed refunds sent"),
+                        Err(e) => tracing::error!(error = %e, "sending owed refunds failed"),
                     }
                 }
             })

@@ -1,10 +1,18 @@
 //! Keyed rate limits held in memory by one instance: sign-in attempts by client address and
 //! by email, registrations and reset requests by address. Token buckets: `burst` attempts at
 //! once, then one more every `per`. Limits that several instances must share live in the
-//! database instead (the reset-email cap).
+//! database instead (the reset-email cap). And the pace of retries against a provider.
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// Retry delay after `attempts` failures (emails, owed refunds): 10 s doubling to at most
+/// an hour, with ±25% jitter so many failed rows do not retry in lockstep.
+pub fn retry_backoff(attempts: i64) -> chrono::Duration {
+    let base = (10_i64 << attempts.clamp(0, 12).saturating_sub(1)).min(3600);
+    let jitter = (rand::random::<u16>() as i64 % (base / 2 + 1)) - base / 4;
+    chrono::Duration::seconds(base + jitter)
+}
 
 /// Beyond this many keys the buckets that have refilled are forgotten, so a flood of new
 /// addresses cannot grow memory without end.

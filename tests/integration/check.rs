@@ -4,7 +4,7 @@ use crate::common::{admin, buyers, event_with, query, spawn_app, TestApp};
 use tickex::domain::CheckoutLine;
 use tickex::server::services::{check, orders};
 
-async fn violations(app: &TestApp) -> Vec<String> {
+pub(crate) async fn violations(app: &TestApp) -> Vec<String> {
     check::check(
         &app.server.state.db,
         chrono::Utc::now(),

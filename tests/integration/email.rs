@@ -96,10 +96,15 @@ async fn one_email_per_paid_order_however_often_it_is_fulfilled() {
         "user text escaped"
     );
     assert!(!html.contains("<b>Eve</b>"));
+    let attachments = body["attachments"].as_array().unwrap();
+    let types: Vec<&str> = attachments
+        .iter()
+        .map(|a| a["content_type"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        body["attachments"].as_array().unwrap().len(),
-        3,
-        "one QR code per ticket"
+        types,
+        ["image/png", "image/png", "image/png", "text/calendar"],
+        "one QR code per ticket, and the event for the calendar"
     );
     assert_eq!(
         outbox_rows(&app, &order).await,
@@ -421,7 +426,7 @@ async fn a_rate_limited_burst_of_a_thousand_drains_without_a_failure() {
             subject: format!("Burst {i:04}"),
             html: String::new(),
             text: "hello".into(),
-            images: Vec::new(),
+            attachments: Vec::new(),
         };
         outbox::enqueue_text(state, &format!("burst/{i:04}"), &email)
             .await

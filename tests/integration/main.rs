@@ -16,6 +16,7 @@ mod email;
 mod events;
 mod foundation;
 mod google;
+mod lifecycle;
 mod logs;
 mod payments;
 mod security;

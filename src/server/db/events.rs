@@ -1,3 +1,4 @@
+use super::outbox::QUEUE_ORDER_EMAIL;
 use super::{Db, DbError};
 use crate::domain::EventStatus;
 use crate::vars;
@@ -99,6 +100,27 @@ pub struct TicketTypeWrite {
 pub const CAPACITY_BELOW_SOLD: &str = "capacity_below_sold:";
 pub const TICKET_TYPE_IN_USE: &str = "ticket_type_in_use:";
 pub const CURRENCY_LOCKED: &str = "currency_locked";
+
+/// Queues the "date, time or place changed" email for every paid order of `$event` with a
+/// valid ticket, unless one is still waiting to go out (it is built when sent, so it will
+/// carry these details too).
+fn tell_holders() -> String {
+    format!(
+        "FOR $held IN (SELECT id, buyer.email AS email FROM purchase
+            WHERE event = $event AND status = 'paid') {{
+            LET $valid = (SELECT VALUE id FROM ticket WHERE purchase = $held.id AND status = 'valid');
+            LET $waiting = (SELECT VALUE id FROM outbox WHERE purchase = $held.id
+                AND kind = 'event_changed' AND status = 'pending');
+            IF array::len($valid) > 0 AND array::len($waiting) = 0 {{
+                LET $purchase = $held.id;
+                LET $kind = 'event_changed';
+                LET $key = string::concat('event_changed/', record::id($held.id), '/', rand::uuid());
+                LET $recipient = $held.email;
+                {QUEUE_ORDER_EMAIL}
+            }};
+        }};"
+    )
+}
 
 #[derive(Clone, Copy)]
 pub struct EventRepo<'a>(pub &'a Db);
@@ -238,6 +260,8 @@ impl EventRepo<'_> {
     /// Rewrites an event and its ticket types in one transaction. A ticket type missing
     /// from the list is deleted; one with tickets sold or held cannot be deleted, nor can
     /// a capacity drop below what is sold or held, nor the currency change after a sale.
+    /// Saves an edited event. When its date, time or place changed, every paid order with
+    /// a valid ticket gets an email about it, in the same transaction.
     pub async fn update(&self, id: &str, event: EventWrite) -> Result<(), DbError> {
         let kept: Vec<String> = event
             .ticket_types
@@ -257,13 +281,20 @@ impl EventRepo<'_> {
                 THROW string::concat('ticket_type_in_use:', $in_use[0])
              }};
              DELETE ticket_type WHERE event = $event AND record::id(id) NOTINSIDE $kept;
+             LET $before = (SELECT starts_at, ends_at, venue, address, online_url FROM ONLY $event);
              UPDATE $event SET title = $e.title, slug = $e.slug, description = $e.description,
                 starts_at = $e.starts_at, ends_at = $e.ends_at, time_zone = $e.time_zone,
                 venue = $e.venue, address = $e.address, online_url = $e.online_url,
                 image_url = $e.image_url, thumb_url = $e.thumb_url, currency = $e.currency,
                 updated_at = time::now();
              {CREATE_OR_UPDATE_TICKETS}
-             COMMIT TRANSACTION;"
+             IF $before.starts_at != $e.starts_at OR $before.ends_at != $e.ends_at
+                OR $before.venue != $e.venue OR $before.address != $e.address
+                OR $before.online_url != $e.online_url {{
+                {tell}
+             }};
+             COMMIT TRANSACTION;",
+            tell = tell_holders()
         );
         self.0
             .execute(

@@ -96,6 +96,7 @@ const SCHEMA: &[(&str, &str)] = &[
         "010_email_delivery",
         include_str!("schema/010_email_delivery.surql"),
     ),
+    ("011_lifecycle", include_str!("schema/011_lifecycle.surql")),
 ];
 
 /// Enough for hundreds of buyers of one ticket type at once (about 5 s of backoff in all).

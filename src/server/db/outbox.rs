@@ -83,9 +83,11 @@ pub const EMAIL_STATUS: &str = "IF delivery = 'bounced' {
     ELSE IF status = 'failed' { string::concat('failed: ', last_error) }
     ELSE { status }";
 
-/// Queues an order's ticket email; expects `$purchase`, `$key` (the provider's idempotency
-/// key, unique) and `$recipient`. Used inside the transactions that cause the email.
-pub const QUEUE_TICKETS: &str = "CREATE outbox SET kind = 'tickets', purchase = $purchase,
+/// Queues an email about an order, built from the records when it is sent; expects
+/// `$purchase`, `$kind` (`tickets`, `refund`, `event_cancelled`, `event_changed`), `$key`
+/// (the provider's idempotency key, unique) and `$recipient`. Used inside the transactions
+/// that cause the email.
+pub const QUEUE_ORDER_EMAIL: &str = "CREATE outbox SET kind = $kind, purchase = $purchase,
     key = $key, recipient = $recipient, status = 'pending', attempts = 0,
     next_attempt_at = time::now(), created_at = time::now();";
 
@@ -233,31 +235,6 @@ impl OutboxRepo<'_> {
                     ("to", to.to_owned()),
                     ("subject", subject.to_owned()),
                     ("text", text.to_owned())
-                ],
-            )
-            .await?;
-        Ok(())
-    }
-
-    /// Queues the ticket email of a paid order again. The key is unique per ten-minute
-    /// window, so a second request in the same window is `DbError::Duplicate`.
-    pub async fn enqueue_resend(
-        &self,
-        order_id: &str,
-        to: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), DbError> {
-        let window = now.timestamp() / 600;
-        self.0
-            .execute(
-                &format!("LET $purchase = type::record('purchase', $order); {QUEUE_TICKETS}"),
-                vars![
-                    ("order", order_id.to_owned()),
-                    (
-                        "key",
-                        format!("order-confirmation/{order_id}/resend/{window}")
-                    ),
-                    ("recipient", to.to_owned())
                 ],
             )
             .await?;

@@ -1,6 +1,8 @@
 //! Email: a `Mailer` (Resend, or the dev mailbox), the templates, and the outbox worker that
 //! sends what the database has queued.
+pub mod calendar;
 mod dev;
+mod notices;
 pub mod outbox;
 mod resend;
 pub mod templates;
@@ -32,12 +34,14 @@ pub enum SendError {
     Throttled(Option<std::time::Duration>),
 }
 
-/// An inline image referenced from the HTML as `cid:<content_id>`.
+/// A file sent with an email: an inline image the HTML shows as `cid:<content_id>`, or a
+/// file to open (a calendar entry).
 #[derive(Debug, Clone)]
-pub struct InlineImage {
-    pub content_id: String,
+pub struct Attachment {
     pub filename: String,
-    pub png: Vec<u8>,
+    pub content_type: &'static str,
+    pub content: Vec<u8>,
+    pub content_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -46,7 +50,7 @@ pub struct Email {
     pub subject: String,
     pub html: String,
     pub text: String,
-    pub images: Vec<InlineImage>,
+    pub attachments: Vec<Attachment>,
 }
 
 pub trait Mailer: Send + Sync {

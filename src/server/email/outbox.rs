@@ -3,6 +3,7 @@
 //! two workers or two app instances never send the same row; a worker that dies mid-send
 //! loses its lease and another takes over with the same idempotency key, which the provider
 //! uses to deliver once.
+use super::notices;
 use super::templates::{self, TicketEmail, TicketLine};
 use super::{Email, SendError};
 use crate::domain::{DevEmail, Role, TicketStatus};
@@ -10,22 +11,15 @@ use crate::error::AppError;
 use crate::server::auth::session::CurrentUser;
 use crate::server::db::orders::OrderRepo;
 use crate::server::db::outbox::{Delivery, DeliveryReport, OutboxRepo, OutboxRow};
-use crate::server::db::{DbError, EventRepo};
+use crate::server::db::DbError;
 use crate::server::format::{format_when, money, place};
 use crate::server::state::AppState;
+use crate::server::throttle::retry_backoff;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 
 const MAX_ATTEMPTS: i64 = 8;
 const LEASE_SECS: i64 = 120;
-
-/// Retry delay after `attempts` failures: 10 s doubling to at most an hour, with ±25% jitter
-/// so many failed rows do not retry in lockstep.
-fn backoff(attempts: i64) -> Duration {
-    let base = (10_i64 << attempts.clamp(0, 12).saturating_sub(1)).min(3600);
-    let jitter = (rand::random::<u16>() as i64 % (base / 2 + 1)) - base / 4;
-    Duration::seconds(base + jitter)
-}
 
 /// The longest a `retry-after` may pause the worker; a longer one defers the row instead.
 const MAX_PAUSE: std::time::Duration = std::time::Duration::from_secs(10);
@@ -81,7 +75,7 @@ async fn deliver(state: &AppState, row: OutboxRow, now: DateTime<Utc>) -> Result
                     .unwrap_or(Duration::seconds(1)),
         },
         Err(SendError::Retryable(reason)) if row.attempts < MAX_ATTEMPTS => Delivery::Retry {
-            next: now + backoff(row.attempts),
+            next: now + retry_backoff(row.attempts),
             error: reason.clone(),
         },
         Err(SendError::Retryable(reason) | SendError::Permanent(reason)) => Delivery::Failed {
@@ -110,14 +104,19 @@ async fn deliver(state: &AppState, row: OutboxRow, now: DateTime<Utc>) -> Result
 /// The email a row stands for, built from the records as they are now.
 async fn build(state: &AppState, row: &OutboxRow) -> Result<Email, String> {
     match (row.kind.as_str(), &row.purchase) {
-        ("tickets", Some(order)) => ticket_email(state, order, &row.recipient).await,
+        ("tickets", Some(order)) => {
+            ticket_email(state, order, &row.recipient, row.created_at).await
+        }
+        ("refund" | "event_cancelled" | "event_changed", Some(order)) => {
+            notices::order_notice(state, &row.kind, order, &row.recipient, row.created_at).await
+        }
         _ => match (&row.subject, &row.text_body) {
             (Some(subject), Some(text)) => Ok(Email {
                 to: row.recipient.clone(),
                 subject: subject.clone(),
                 html: text_as_html(text),
                 text: text.clone(),
-                images: Vec::new(),
+                attachments: Vec::new(),
             }),
             _ => Err(format!("unknown email kind {}", row.kind)),
         },
@@ -148,22 +147,17 @@ fn text_as_html(text: &str) -> String {
     )
 }
 
-async fn ticket_email(state: &AppState, order_id: &str, to: &str) -> Result<Email, String> {
-    let orders = OrderRepo(&state.db);
-    let order = orders
-        .find(order_id)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("the order is gone")?;
-    let tickets = orders
+async fn ticket_email(
+    state: &AppState,
+    order_id: &str,
+    to: &str,
+    queued_at: DateTime<Utc>,
+) -> Result<Email, String> {
+    let (order, event) = notices::order_and_event(state, order_id).await?;
+    let tickets = OrderRepo(&state.db)
         .tickets_of_order(order_id)
         .await
         .map_err(|e| e.to_string())?;
-    let (event, _) = EventRepo(&state.db)
-        .find_by_id(&order.event)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("the event is gone")?;
     let amount = |minor: i64| {
         money(minor, &order.currency)
             .map(|m| m.to_string())
@@ -179,7 +173,8 @@ async fn ticket_email(state: &AppState, order_id: &str, to: &str) -> Result<Emai
             ))
         })
         .collect::<Result<Vec<_>, String>>()?;
-    Ok(templates::ticket_email(&TicketEmail {
+    let calendar = notices::calendar_file(state, &event, queued_at);
+    let mut email = templates::ticket_email(&TicketEmail {
         to: to.to_owned(),
         buyer_name: order.buyer_name.clone(),
         place: place(&event.venue, &event.address, event.online_url.as_deref()),
@@ -199,7 +194,9 @@ async fn ticket_email(state: &AppState, order_id: &str, to: &str) -> Result<Emai
             })
             .collect(),
         my_tickets_url: format!("{}/tickets", state.settings.public_base_url),
-    }))
+    });
+    email.attachments.push(calendar);
+    Ok(email)
 }
 
 /// Queues a plain-text email (the dev mailbox's password reset links).
@@ -249,13 +246,19 @@ pub async fn dev_email_html(
     let Ok(email) = build(state, &row).await else {
         return Ok(None);
     };
-    Ok(Some(email.images.iter().fold(email.html, |html, image| {
-        let data = base64::engine::general_purpose::STANDARD.encode(&image.png);
-        html.replace(
-            &format!("cid:{}", image.content_id),
-            &format!("data:image/png;base64,{data}"),
-        )
-    })))
+    Ok(Some(email.attachments.iter().fold(
+        email.html,
+        |html, file| {
+            let Some(id) = &file.content_id else {
+                return html;
+            };
+            let data = base64::engine::general_purpose::STANDARD.encode(&file.content);
+            html.replace(
+                &format!("cid:{id}"),
+                &format!("data:{};base64,{data}", file.content_type),
+            )
+        },
+    )))
 }
 
 /// How many emails wait to be sent, for `/metrics`.

@@ -12,11 +12,14 @@ pub struct ResendMailer {
     from: String,
 }
 
+/// Resend's attachment: base64 content, its type, and a content id when inline.
 #[derive(Serialize)]
 struct Attachment<'a> {
     filename: &'a str,
     content: String,
-    content_id: &'a str,
+    content_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_id: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -64,12 +67,13 @@ impl Mailer for ResendMailer {
                 html: &email.html,
                 text: &email.text,
                 attachments: email
-                    .images
+                    .attachments
                     .iter()
-                    .map(|image| Attachment {
-                        filename: &image.filename,
-                        content: base64::engine::general_purpose::STANDARD.encode(&image.png),
-                        content_id: &image.content_id,
+                    .map(|file| Attachment {
+                        filename: &file.filename,
+                        content: base64::engine::general_purpose::STANDARD.encode(&file.content),
+                        content_type: file.content_type,
+                        content_id: file.content_id.as_deref(),
                     })
                     .collect(),
             };

@@ -1,6 +1,6 @@
 //! Email bodies: table layout with inline styles (what mail clients render reliably) and a
 //! plain-text part. Every piece of user-provided text goes through `escape`.
-use super::{Email, InlineImage};
+use super::{Attachment, Email};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -60,13 +60,14 @@ const CELL: &str =
 
 pub fn ticket_email(data: &TicketEmail) -> Email {
     let subject = format!("Your tickets for {}", data.event_title);
-    let images: Vec<InlineImage> = data
+    let images: Vec<Attachment> = data
         .tickets
         .iter()
-        .map(|t| InlineImage {
-            content_id: format!("qr-{}", t.reference),
+        .map(|t| Attachment {
             filename: format!("ticket-{}.png", t.reference),
-            png: qr_png(&t.code),
+            content_type: "image/png",
+            content: qr_png(&t.code),
+            content_id: Some(format!("qr-{}", t.reference)),
         })
         .collect();
     let online = data
@@ -104,26 +105,22 @@ pub fn ticket_email(data: &TicketEmail) -> Email {
             )
         })
         .collect();
-    let html = format!(
-        r#"<!doctype html><html><body style="margin:0;background:#f7f7fb;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f7f7fb;"><tr><td align="center" style="padding:24px;">
-<table role="presentation" width="560" cellpadding="0" cellspacing="0" style="background:#ffffff;border-radius:12px;padding:24px;">
-<tr><td colspan="2" style="{CELL}font-size:13px;color:#5b5a6e;">Order {reference}</td></tr>
+    let html = card(&format!(
+        r#"<tr><td colspan="2" style="{CELL}font-size:13px;color:#5b5a6e;">Order {reference}</td></tr>
 <tr><td colspan="2" style="{CELL}font-size:22px;font-weight:bold;">{title}</td></tr>
 <tr><td colspan="2" style="{CELL}">Hi {name}, you're going! {when}<br>{place}{online}</td></tr>
 {lines}
 <tr><td style="{CELL}font-weight:bold;">Total</td><td style="{CELL}text-align:right;font-weight:bold;">{total}</td></tr>
 {tickets}
-<tr><td colspan="2" style="{CELL}padding-top:24px;"><a href="{my_tickets}" style="background:#4338ca;color:#ffffff;padding:10px 16px;border-radius:8px;text-decoration:none;">See your tickets on TickEx</a></td></tr>
-</table></td></tr></table></body></html>"#,
+{button}"#,
         reference = escape(&data.order_reference),
         title = escape(&data.event_title),
         name = escape(&data.buyer_name),
         when = escape(&data.when),
         place = escape(&data.place),
         total = escape(&data.total),
-        my_tickets = escape(&data.my_tickets_url),
-    );
+        button = button_row(&data.my_tickets_url, "See your tickets on TickEx"),
+    ));
     let mut text = format!(
         "Hi {}, you're going!\n\n{}\n{}\n{}\n{}\nOrder {}\n\n",
         data.buyer_name,
@@ -149,7 +146,7 @@ pub fn ticket_email(data: &TicketEmail) -> Email {
         subject,
         html,
         text,
-        images,
+        attachments: images,
     }
 }
 
@@ -198,25 +195,106 @@ fn link_email(mail: LinkEmail<'_>) -> Email {
         button,
         otherwise,
     } = mail;
-    let html = format!(
-        r#"<!doctype html><html><body style="margin:0;background:#f7f7fb;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" style="padding:24px;">
-<table role="presentation" width="560" cellpadding="0" cellspacing="0" style="background:#ffffff;border-radius:12px;padding:24px;">
-<tr><td style="{CELL}">Hi {name},</td></tr>
+    let html = card(&format!(
+        r#"<tr><td style="{CELL}">Hi {name},</td></tr>
 <tr><td style="{CELL}">{why}</td></tr>
-<tr><td style="{CELL}"><a href="{link}" style="background:#4338ca;color:#ffffff;padding:10px 16px;border-radius:8px;text-decoration:none;">{button}</a></td></tr>
-<tr><td style="{CELL}font-size:13px;color:#5b5a6e;">{otherwise}</td></tr>
-</table></td></tr></table></body></html>"#,
+{button}
+<tr><td style="{CELL}font-size:13px;color:#5b5a6e;">{otherwise}</td></tr>"#,
         name = escape(name),
-        link = escape(link),
-    );
+        button = button_row(link, button),
+    ));
     let text = format!("Hi {name},\n\n{why}\n{link}\n\n{otherwise}\n");
     Email {
         to: to.to_owned(),
         subject: subject.into(),
         html,
         text,
-        images: Vec::new(),
+        attachments: Vec::new(),
+    }
+}
+
+/// The frame every email shares: a white card on a grey page; `rows` are table rows.
+fn card(rows: &str) -> String {
+    format!(
+        r#"<!doctype html><html><body style="margin:0;background:#f7f7fb;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f7f7fb;"><tr><td align="center" style="padding:24px;">
+<table role="presentation" width="560" cellpadding="0" cellspacing="0" style="background:#ffffff;border-radius:12px;padding:24px;">
+{rows}
+</table></td></tr></table></body></html>"#
+    )
+}
+
+/// The email's one call to action.
+fn button_row(url: &str, label: &str) -> String {
+    format!(
+        r#"<tr><td colspan="2" style="{CELL}padding-top:24px;"><a href="{url}" style="background:#4338ca;color:#ffffff;padding:10px 16px;border-radius:8px;text-decoration:none;">{label}</a></td></tr>"#,
+        url = escape(url),
+        label = escape(label),
+    )
+}
+
+/// An email about an order or its event (refunded, cancelled, moved), in the ticket
+/// email's look: what happened in a few sentences, then the facts.
+pub struct NoticeEmail {
+    pub to: String,
+    pub subject: String,
+    /// "Order TX-ABCD-EFGH".
+    pub kicker: String,
+    pub title: String,
+    pub paragraphs: Vec<String>,
+    /// Label and value rows ("Refund", "€25.00").
+    pub details: Vec<(String, String)>,
+    /// The button's label and where it leads.
+    pub button: (String, String),
+    pub attachments: Vec<Attachment>,
+}
+
+pub fn notice_email(data: NoticeEmail) -> Email {
+    let paragraphs: String = data
+        .paragraphs
+        .iter()
+        .map(|p| {
+            format!(
+                r#"<tr><td colspan="2" style="{CELL}">{}</td></tr>"#,
+                escape(p)
+            )
+        })
+        .collect();
+    let details: String = data
+        .details
+        .iter()
+        .map(|(label, value)| {
+            format!(
+                r#"<tr><td style="{CELL}font-weight:bold;">{}</td><td style="{CELL}text-align:right;">{}</td></tr>"#,
+                escape(label),
+                escape(value)
+            )
+        })
+        .collect();
+    let html = card(&format!(
+        r#"<tr><td colspan="2" style="{CELL}font-size:13px;color:#5b5a6e;">{kicker}</td></tr>
+<tr><td colspan="2" style="{CELL}font-size:22px;font-weight:bold;">{title}</td></tr>
+{paragraphs}
+{details}
+{button}"#,
+        kicker = escape(&data.kicker),
+        title = escape(&data.title),
+        button = button_row(&data.button.1, &data.button.0),
+    ));
+    let mut text = format!("{}\n{}\n\n", data.title, data.kicker);
+    for p in &data.paragraphs {
+        text.push_str(&format!("{p}\n\n"));
+    }
+    for (label, value) in &data.details {
+        text.push_str(&format!("{label}: {value}\n"));
+    }
+    text.push_str(&format!("\n{}: {}\n", data.button.0, data.button.1));
+    Email {
+        to: data.to,
+        subject: data.subject,
+        html,
+        text,
+        attachments: data.attachments,
     }
 }
 
@@ -261,7 +339,10 @@ mod tests {
             assert!(email.html.contains(&format!("cid:qr-{reference}")));
             assert!(email.text.contains(reference));
         }
-        assert_eq!(email.images.len(), 2);
-        assert!(email.images.iter().all(|i| i.png.starts_with(b"\x89PNG")));
+        assert_eq!(email.attachments.len(), 2);
+        assert!(email
+            .attachments
+            .iter()
+            .all(|i| i.content.starts_with(b"\x89PNG")));
     }
 }

@@ -1,14 +1,16 @@
 //! Organizers' side of events: create, edit, change status, delete. Every function checks
 //! that the caller may manage the event, validates everything, and writes atomically.
 use crate::domain::event_form::{validate, EventForm, Mode, TicketForm, ValidEvent};
-use crate::domain::{slugify, EventAction, EventEditorData, EventStatus};
+use crate::domain::{slugify, EventAction, EventEditorData, EventStatus, StatusChange};
 use crate::error::{AppError, FieldError};
 use crate::server::auth::guard::may_manage;
 use crate::server::auth::session::CurrentUser;
 use crate::server::db::events::{
     EventRecord, TicketTypeRecord, CAPACITY_BELOW_SOLD, CURRENCY_LOCKED, TICKET_TYPE_IN_USE,
 };
+use crate::server::db::orders::OrderRepo;
 use crate::server::db::{DbError, EventRepo, EventWrite, TicketTypeWrite};
+use crate::server::services::orders;
 use crate::server::state::AppState;
 use crate::server::storage::{self, image, StoredImage};
 use chrono::{DateTime, Utc};
@@ -247,7 +249,12 @@ pub async fn editor_data(
             })
             .collect(),
     };
+    let refunds_owed = OrderRepo(&state.db)
+        .owed_refunds_of_event(&event.id)
+        .await
+        .map_err(AppError::internal)?;
     Ok(EventEditorData {
+        refunds_owed: u32::try_from(refunds_owed).unwrap_or(0),
         status: event.status,
         taken: tickets
             .iter()
@@ -362,7 +369,7 @@ pub async fn change_status(
     user: &CurrentUser,
     id: &str,
     action: EventAction,
-) -> Result<EventStatus, AppError> {
+) -> Result<StatusChange, AppError> {
     let (event, tickets) = load_managed(state, user, id).await?;
     let from = event.status;
     let taken = tickets.iter().any(|t| t.held + t.sold > 0);
@@ -378,11 +385,29 @@ pub async fn change_status(
     }
     state.event_cache.clear();
     tracing::info!(event = %id, from = from.as_str(), to = to.as_str(), by = %user.id, "event status changed");
+    let mut change = StatusChange {
+        status: to,
+        refunded: 0,
+        refunds_owed: 0,
+        holds_cancelled: 0,
+    };
     if to == EventStatus::Cancelled {
-        let refunded = super::orders::refund_event(state, id, &format!("user:{}", user.id)).await?;
-        tracing::info!(event = %id, refunded, "paid orders of the cancelled event refunded");
+        // The event is cancelled whatever happens next: what this cannot finish now, the
+        // refunds job finishes (it settles every order of a cancelled event).
+        let actor = format!("user:{}", user.id);
+        match orders::settle_cancelled_event(state, id, &actor, Utc::now()).await {
+            Ok(settled) => {
+                tracing::info!(event = %id, ?settled, "orders of the cancelled event settled");
+                change.refunded = settled.refunded;
+                change.refunds_owed = settled.refunds_owed;
+                change.holds_cancelled = settled.holds_cancelled;
+            }
+            Err(e) => {
+                tracing::error!(event = %id, error = %e, "settling the cancelled event's orders failed; the refunds job goes on")
+            }
+        }
     }
-    Ok(to)
+    Ok(change)
 }
 
 /// Deletes a draft and its image.

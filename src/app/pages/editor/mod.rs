@@ -60,7 +60,7 @@ pub fn EditEventPage() -> impl IntoView {
                                     <a href=format!("/dashboard/events/{}/orders", data.id)>"Orders and attendees"</a>
                                 </p>
                             </header>
-                            <StatusActions id=data.id.clone() status=data.status />
+                            <StatusActions id=data.id.clone() status=data.status refunds_owed=data.refunds_owed />
                             <EditorLoader data=Some(data) />
                         }
                         .into_any(),
@@ -74,16 +74,33 @@ pub fn EditEventPage() -> impl IntoView {
 
 /// Publish, unpublish, cancel and delete, each a small form that works without JavaScript.
 #[component]
-fn StatusActions(id: String, status: EventStatus) -> impl IntoView {
+fn StatusActions(id: String, status: EventStatus, refunds_owed: u32) -> impl IntoView {
     let change = ServerAction::<ChangeEventStatus>::new();
     let delete = ServerAction::<DeleteEvent>::new();
-    // The page reflects the new status after a change.
+    // The page reflects the new status after a change; a cancellation first says what
+    // became of the orders (the page then offers to reload).
     Effect::new(move |_| {
-        if matches!(change.value().get(), Some(Ok(_))) {
-            #[cfg(feature = "hydrate")]
-            let _ = window().location().reload();
+        if let Some(Ok(done)) = change.value().get() {
+            if done.status != EventStatus::Cancelled {
+                #[cfg(feature = "hydrate")]
+                let _ = window().location().reload();
+            }
         }
     });
+    let cancelled = move || {
+        change
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .filter(|done| done.status == EventStatus::Cancelled)
+            .map(|done| {
+                view! {
+                    <p class="notice" role="status">
+                        {done.summary()} " " <a href="">"Reload the page"</a>
+                    </p>
+                }
+            })
+    };
     let error = move || {
         let change_error = change.value().get().and_then(Result::err);
         let delete_error = delete.value().get().and_then(Result::err);
@@ -106,12 +123,18 @@ fn StatusActions(id: String, status: EventStatus) -> impl IntoView {
         }
         .into_any(),
         EventStatus::Cancelled => {
-            view! { <p class="muted">"This event is cancelled."</p> }.into_any()
+            let owed = match refunds_owed {
+                0 => String::new(),
+                1 => " 1 refund is still owed; TickEx keeps retrying it with the payment provider.".into(),
+                n => format!(" {n} refunds are still owed; TickEx keeps retrying them with the payment provider."),
+            };
+            view! { <p class="muted">"This event is cancelled." {owed}</p> }.into_any()
         }
     };
     view! {
         <section class="panel status-actions" aria-label="Event status">
             {error}
+            {cancelled}
             <div class="actions">{buttons}</div>
         </section>
     }

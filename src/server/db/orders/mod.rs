@@ -1,7 +1,7 @@
 //! Orders, tickets and the inventory moves they make. Every move is one transaction with a
 //! guarded update (`WHERE available >= $q`...), so no ticket type is ever oversold and
 //! `available + held + sold == capacity` holds after every commit.
-use super::outbox::QUEUE_TICKETS;
+use super::outbox::QUEUE_ORDER_EMAIL;
 use super::{Db, DbError};
 use crate::domain::{OrderStatus, TicketStatus};
 use crate::vars;
@@ -14,6 +14,8 @@ pub const SOLD_OUT: &str = "sold_out:";
 pub const TOO_MANY_PENDING: &str = "too_many_pending";
 /// The order was no longer in the status the transition expected.
 pub const WRONG_STATUS: &str = "wrong_status";
+/// A payment arrived for an order of an event that was cancelled meanwhile.
+pub const EVENT_CANCELLED: &str = "event_cancelled";
 
 #[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
@@ -56,6 +58,8 @@ pub struct OrderRecord {
     pub late_payment_refunded: bool,
     /// Refunded in part at the provider so far (a full refund makes the order `refunded`).
     pub refunded_minor: i64,
+    /// Its event was cancelled: nothing of it may be fulfilled any more.
+    pub event_cancelled: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -104,7 +108,8 @@ const ORDER_FIELDS: &str = "record::id(id) AS id, record::id(buyer) AS buyer,
     buyer.name AS buyer_name, buyer.email AS buyer_email, record::id(event) AS event,
     record::id(event.organizer) AS event_organizer, reference, lines, total_minor, currency,
     status, payment_ref, checkout_session_id, hold_expires_at, late_payment_refunded,
-    refunded_minor ?? 0 AS refunded_minor, created_at";
+    refunded_minor ?? 0 AS refunded_minor, event.status = 'cancelled' AS event_cancelled,
+    created_at";
 
 /// Adds a paid order (`$sale`) to the dashboard counters: its event's revenue and paid
 /// orders, and the day's sales. `$sign` is 1 for a sale, -1 for its refund; `$day` its UTC day.
@@ -128,6 +133,8 @@ mod emails;
 mod refunds;
 mod search;
 
+pub use emails::{SendAgain, TOO_SOON};
+pub use refunds::{OwedRefund, Refund, RefundNotice, UnsettledOrder};
 pub use search::{AttendeeRecord, LogRecord, OrganizerOrderRecord};
 
 pub struct OrderRepo<'a>(pub &'a Db);
@@ -230,6 +237,7 @@ impl OrderRepo<'_> {
                     paid_at = time::now(), updated_at = time::now()
                 WHERE status = $from RETURN AFTER);
              IF array::len($paid) = 0 {{ THROW 'wrong_status' }};
+             IF $paid[0].event.status = 'cancelled' {{ THROW 'event_cancelled' }};
              FOR $line IN $paid[0].lines {{
                 LET $moved = IF $from = 'pending' {{
                     (UPDATE $line.ticket_type SET held -= $line.quantity, sold += $line.quantity
@@ -251,7 +259,8 @@ impl OrderRepo<'_> {
              LET $sign = 1;
              LET $day = time::format(time::now(), '%Y-%m-%d');
              {COUNT_SALE_BODY}
-             {QUEUE_TICKETS}
+             LET $kind = 'tickets';
+             {QUEUE_ORDER_EMAIL}
              {LOG}
              COMMIT TRANSACTION;"
         );
@@ -315,93 +324,6 @@ impl OrderRepo<'_> {
         changed(outcome)
     }
 
-    /// A paid order is refunded: its tickets become void and their seats go back on sale.
-    /// With `late`, an `expired`/`cancelled` order that was paid after its hold lapsed is
-    /// marked refunded without touching stock (it holds none). False when the order was
-    /// not in `from`.
-    pub async fn mark_refunded(
-        &self,
-        id: &str,
-        from: OrderStatus,
-        actor: &str,
-        note: &str,
-    ) -> Result<bool, DbError> {
-        let sql = format!(
-            "BEGIN TRANSACTION;
-             LET $purchase = type::record('purchase', $id);
-             LET $refunded = (UPDATE $purchase SET status = 'refunded', updated_at = time::now(),
-                    late_payment_refunded = $from != 'paid', refund_pending = $from != 'paid'
-                WHERE status = $from RETURN AFTER);
-             IF array::len($refunded) = 0 {{ THROW 'wrong_status' }};
-             IF $from = 'paid' {{
-                FOR $line IN $refunded[0].lines {{
-                    LET $moved = (UPDATE $line.ticket_type
-                        SET sold -= $line.quantity, available += $line.quantity
-                        WHERE sold >= $line.quantity RETURN VALUE id);
-                    IF array::len($moved) = 0 {{ THROW 'inventory_mismatch' }};
-                }};
-                UPDATE ticket SET status = 'void' WHERE purchase = $purchase;
-                LET $sale = $refunded[0];
-                LET $sign = -1;
-                LET $day = time::format($sale.paid_at ?? time::now(), '%Y-%m-%d');
-                {COUNT_SALE_BODY}
-             }};
-             {LOG}
-             COMMIT TRANSACTION;"
-        );
-        let outcome = self
-            .0
-            .execute(
-                &sql,
-                vars![
-                    ("id", id.to_owned()),
-                    ("from", from),
-                    ("to", OrderStatus::Refunded),
-                    ("actor", actor.to_owned()),
-                    ("note", Some(note.to_owned()))
-                ],
-            )
-            .await;
-        changed(outcome)
-    }
-
-    /// Remembers the payment of an order refunded late, so a retried delivery can still
-    /// send the refund if the first attempt fails.
-    pub async fn set_payment_ref(&self, id: &str, payment_ref: &str) -> Result<(), DbError> {
-        self.0
-            .execute(
-                "UPDATE type::record('purchase', $id) SET payment_ref = $payment",
-                vars![("id", id.to_owned()), ("payment", payment_ref.to_owned())],
-            )
-            .await?;
-        Ok(())
-    }
-
-    /// Claims the refund a late payment is owed; only one caller gets `true`.
-    pub async fn claim_refund(&self, id: &str) -> Result<bool, DbError> {
-        let mut response = self
-            .0
-            .execute(
-                "UPDATE type::record('purchase', $id) SET refund_pending = false
-                 WHERE refund_pending = true RETURN VALUE record::id(id)",
-                vars![("id", id.to_owned())],
-            )
-            .await?;
-        let claimed: Vec<String> = response.take(0).map_err(DbError::from_surreal)?;
-        Ok(!claimed.is_empty())
-    }
-
-    /// Gives a claimed refund back after the provider failed, for the next delivery.
-    pub async fn unclaim_refund(&self, id: &str) -> Result<(), DbError> {
-        self.0
-            .execute(
-                "UPDATE type::record('purchase', $id) SET refund_pending = true",
-                vars![("id", id.to_owned())],
-            )
-            .await?;
-        Ok(())
-    }
-
     /// Pending orders whose hold lapsed before `now`, oldest first.
     pub async fn lapsed(
         &self,
@@ -456,13 +378,17 @@ impl OrderRepo<'_> {
         self.0.rows(&sql, vars![("value", value.to_owned())]).await
     }
 
-    /// Paid orders of an event, to refund when it is cancelled.
-    pub async fn paid_of_event(&self, event_id: &str) -> Result<Vec<String>, DbError> {
+    /// The event's orders in `status` (to settle them when it is cancelled).
+    pub async fn of_event(
+        &self,
+        event_id: &str,
+        status: OrderStatus,
+    ) -> Result<Vec<String>, DbError> {
         self.0
             .rows(
                 "SELECT VALUE record::id(id) FROM purchase
-                 WHERE event = type::record('event', $event) AND status = 'paid'",
-                vars![("event", event_id.to_owned())],
+                 WHERE event = type::record('event', $event) AND status = $status",
+                vars![("event", event_id.to_owned()), ("status", status)],
             )
             .await
     }

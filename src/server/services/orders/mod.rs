@@ -1,7 +1,7 @@
 //! The purchase path (docs/ARCHITECTURE.md), one file per stage: `checkout` holds the seats
 //! and starts the payment, `payment` turns payment reports into fulfilment (or a refund
 //! when the seats are gone), `stripe_events` takes Stripe's events through the payments
-//! inbox, `refunds` cancels and refunds, `sweeper` expires lapsed holds
+//! inbox, `refunds` cancels and refunds (and retries owed refunds), `sweeper` expires lapsed holds
 //! and `views` reads what buyers and organizers see. Every transition is guarded by the
 //! order's current status in the database, so each is safe to run concurrently and more
 //! than once: exactly one caller wins it.
@@ -18,7 +18,8 @@ pub use payment::{
     PaymentOutcome, SessionReport,
 };
 pub use refunds::{
-    cancel_payment, cancel_pending_order, refund_event, refund_order, release, Release,
+    cancel_payment, cancel_pending_order, refund_order, release, retry_refunds,
+    settle_cancelled_event, EventOrdersSettled, Release,
 };
 pub use stripe_events::{
     receive_stripe_event, replay_stripe_event, unsettled_stripe_events, Delivery, StripeEvent,

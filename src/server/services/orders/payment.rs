@@ -1,7 +1,7 @@
 //! Stage 2: a payment was reported (webhook, the return from Stripe, the demo gateway or
 //! a free order). Fulfil once, whoever reports first; a payment that arrives after its
 //! seats were sold to someone else is refunded exactly once.
-use super::refunds::{release, Release};
+use super::refunds::{release, send_owed_refund, RefundSent, Release};
 use super::{
     actor_of, buyers_order, load, managed, order_if, short_reference, ticket_code, OrderError,
 };
@@ -10,11 +10,10 @@ use crate::error::AppError;
 use crate::server::auth::guard::may_manage;
 use crate::server::auth::session::CurrentUser;
 use crate::server::db::orders::{
-    Fulfilment, NewTicket, OrderRecord, OrderRepo, SOLD_OUT, WRONG_STATUS,
+    Fulfilment, NewTicket, OrderRecord, OrderRepo, Refund, RefundNotice, SendAgain,
+    EVENT_CANCELLED, SOLD_OUT, TOO_SOON, WRONG_STATUS,
 };
-use crate::server::db::outbox::OutboxRepo;
 use crate::server::db::DbError;
-use crate::server::payments::refund_key;
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use surrealdb::types::RecordIdKey;
@@ -57,6 +56,16 @@ pub async fn payment_succeeded(
         let from = match order.status {
             OrderStatus::Paid => return Ok(PaymentOutcome::AlreadyPaid),
             OrderStatus::Refunded => return finish_late_refund(state, &order).await,
+            // Cancelled by the organizer or with its event: the money goes back, always.
+            OrderStatus::Cancelled => {
+                let why = if order.event_cancelled {
+                    Late::EventCancelled
+                } else {
+                    Late::OrderCancelled
+                };
+                let payment_ref = payment_ref.clone().or(order.payment_ref.clone());
+                return refund_late(state, &order, payment_ref, actor, why).await;
+            }
             other => other,
         };
         let payment_ref = payment_ref.clone().or(order.payment_ref.clone());
@@ -102,7 +111,16 @@ pub async fn payment_succeeded(
             Err(DbError::Rejected(code)) if code == WRONG_STATUS => continue,
             // A late payment and the seats were sold meanwhile: give the money back.
             Err(DbError::Rejected(code)) if code.starts_with(SOLD_OUT) => {
-                return refund_late(state, &order, from, payment_ref, actor).await;
+                return refund_late(state, &order, payment_ref, actor, Late::SoldOut).await;
+            }
+            // The event was cancelled meanwhile: a held order gives its seats back first
+            // (and is refunded next round), a lapsed one is refunded now.
+            Err(DbError::Rejected(code)) if code == EVENT_CANCELLED => {
+                if from == OrderStatus::Pending {
+                    release(state, order_id, Release::EventCancelled, actor).await?;
+                    continue;
+                }
+                return refund_late(state, &order, payment_ref, actor, Late::EventCancelled).await;
             }
             // Two random ticket references collided: draw new ones.
             Err(DbError::Duplicate(_)) => continue,
@@ -248,69 +266,71 @@ pub async fn pay_demo_order(
     Ok(())
 }
 
+/// Why a payment could not be fulfilled and goes back.
+#[derive(Debug, Clone, Copy)]
+enum Late {
+    /// Paid after the hold lapsed, and the seats were sold meanwhile.
+    SoldOut,
+    /// Paid for an order the organizer cancelled.
+    OrderCancelled,
+    /// Paid for an order of a cancelled event.
+    EventCancelled,
+}
+
+/// Marks a payment that cannot be fulfilled refunded, with the money owed (so the refunds
+/// job sends it if this attempt fails), and sends it now. A failed send is this delivery's
+/// error too, so the provider delivers the event again and admins see it in the inbox.
 async fn refund_late(
     state: &AppState,
     order: &OrderRecord,
-    from: OrderStatus,
     payment_ref: Option<String>,
     actor: &str,
+    why: Late,
 ) -> Result<PaymentOutcome, OrderError> {
-    let repo = OrderRepo(&state.db);
-    let won = repo
+    let (notice, note) = match why {
+        Late::SoldOut => (
+            RefundNotice::Refunded,
+            "paid after the hold lapsed and the tickets were sold; refunded",
+        ),
+        Late::OrderCancelled => (
+            RefundNotice::Refunded,
+            "paid after the order was cancelled; refunded",
+        ),
+        Late::EventCancelled => (
+            RefundNotice::EventCancelled,
+            "paid after the event was cancelled; refunded",
+        ),
+    };
+    let won = OrderRepo(&state.db)
         .mark_refunded(
             &order.id,
-            from,
-            actor,
-            "paid after the hold lapsed and the tickets were sold; refunded",
+            Refund {
+                from: order.status,
+                owed: payment_ref.as_deref(),
+                notice,
+                actor,
+                note,
+            },
         )
         .await?;
     if !won {
         return Ok(PaymentOutcome::Ignored);
     }
-    if let Some(payment) = &payment_ref {
-        // Remember the payment so a retried delivery can send the refund if this one fails.
-        repo.set_payment_ref(&order.id, payment).await?;
-    }
-    send_owed_refund(state, &order.id, payment_ref.as_deref()).await?;
-    tracing::warn!(order = %order.id, "late payment refunded: no tickets left");
+    tracing::warn!(order = %order.id, ?why, "a payment that cannot be fulfilled is refunded");
+    finish_late_refund(state, order).await?;
     Ok(PaymentOutcome::RefundedLate)
 }
 
-/// A retried delivery for a late payment already marked refunded: send the refund if
-/// the earlier attempt did not get through.
+/// Sends the refund a late payment is owed, if it still is; a retried delivery asks again
+/// at once rather than waiting for the refunds job.
 async fn finish_late_refund(
     state: &AppState,
     order: &OrderRecord,
 ) -> Result<PaymentOutcome, OrderError> {
-    send_owed_refund(state, &order.id, order.payment_ref.as_deref()).await?;
-    Ok(PaymentOutcome::Ignored)
-}
-
-/// Sends the refund a late payment is owed, exactly once however many deliveries race:
-/// the sender first claims it in the database, and returns the claim if the provider fails.
-async fn send_owed_refund(
-    state: &AppState,
-    order_id: &str,
-    payment_ref: Option<&str>,
-) -> Result<(), OrderError> {
-    let Some(payment) = payment_ref else {
-        return Ok(());
-    };
-    // Numbered before the claim: nothing may fail between claiming and sending, or the
-    // claim would never be given back.
-    let attempt = OrderRepo(&state.db).next_refund_attempt(order_id).await?;
-    if !OrderRepo(&state.db).claim_refund(order_id).await? {
-        return Ok(());
+    match send_owed_refund(state, &order.id, Utc::now(), true).await? {
+        RefundSent::Failed(e) => Err(e.into()),
+        RefundSent::Sent | RefundSent::NotNow => Ok(PaymentOutcome::Ignored),
     }
-    if let Err(e) = state
-        .payments
-        .refund(payment, &refund_key(order_id, attempt))
-        .await
-    {
-        OrderRepo(&state.db).unclaim_refund(order_id).await?;
-        return Err(e.into());
-    }
-    Ok(())
 }
 
 /// Stripe reports a refund made outside TickEx (the dashboard): void the tickets.
@@ -323,8 +343,17 @@ pub async fn refunded_at_provider(
     let Some(order) = repo.find_by_payment(payment_ref).await? else {
         return Ok(());
     };
-    repo.mark_refunded(&order.id, OrderStatus::Paid, actor, "refunded at Stripe")
-        .await?;
+    repo.mark_refunded(
+        &order.id,
+        Refund {
+            from: OrderStatus::Paid,
+            owed: None,
+            notice: RefundNotice::Refunded,
+            actor,
+            note: "refunded at Stripe",
+        },
+    )
+    .await?;
     state.event_cache.clear();
     Ok(())
 }
@@ -367,8 +396,14 @@ pub async fn resend_tickets(
     })
     .await?;
     require_paid(&order)?;
-    let queued = OutboxRepo(&state.db)
-        .enqueue_resend(order_id, &order.buyer_email, now)
+    let queued = OrderRepo(&state.db)
+        .send_tickets_again(
+            order_id,
+            &order.buyer_email,
+            SendAgain::Resend,
+            &actor_of(user),
+            now,
+        )
         .await;
     queued_once(
         queued,
@@ -390,7 +425,13 @@ pub async fn send_tickets_to(
     let order = managed(&state.db, user, order_id).await?;
     require_paid(&order)?;
     let queued = OrderRepo(&state.db)
-        .send_tickets_to(order_id, to.as_str(), &actor_of(user), now)
+        .send_tickets_again(
+            order_id,
+            to.as_str(),
+            SendAgain::Corrected,
+            &actor_of(user),
+            now,
+        )
         .await;
     queued_once(
         queued,
@@ -410,12 +451,15 @@ fn require_paid(order: &OrderRecord) -> Result<(), AppError> {
     }
 }
 
-/// A queued resend, or `too_soon` when one was queued in the same ten minutes; an order
+/// A queued resend, or `too_soon` when one was queued in the last ten minutes; an order
 /// refunded meanwhile (the transaction's guard) is no longer paid.
 fn queued_once(queued: Result<(), DbError>, too_soon: &str) -> Result<(), AppError> {
     match queued {
         Ok(()) => Ok(()),
         Err(DbError::Duplicate(_)) => Err(AppError::Validation(too_soon.into())),
+        Err(DbError::Rejected(code)) if code == TOO_SOON => {
+            Err(AppError::Validation(too_soon.into()))
+        }
         Err(DbError::Rejected(code)) if code == WRONG_STATUS => Err(AppError::Validation(
             "Only a paid order has tickets to send.".into(),
         )),

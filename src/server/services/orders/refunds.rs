@@ -1,13 +1,16 @@
 //! Undoing a purchase: a pending order gives its seats back (buyer, organizer, a failed
-//! payment or provider), a paid one is refunded (organizer, or the whole event cancelled).
+//! payment or provider), a paid one is refunded (organizer, or the whole event cancelled),
+//! and the refunds job sends every refund still owed until the provider accepts it.
 use super::{actor_of, buyers_order, load, managed, OrderError};
 use crate::domain::OrderStatus;
 use crate::error::AppError;
 use crate::server::auth::guard::may_manage;
 use crate::server::auth::session::CurrentUser;
-use crate::server::db::orders::{OrderRecord, OrderRepo};
-use crate::server::payments::refund_key;
+use crate::server::db::orders::{OrderRecord, OrderRepo, Refund, RefundNotice};
+use crate::server::payments::{refund_key, PaymentError};
 use crate::server::state::AppState;
+use crate::server::throttle::retry_backoff;
+use chrono::{DateTime, Utc};
 
 /// Why a pending order gives its seats back.
 #[derive(Debug, Clone, Copy)]
@@ -17,6 +20,7 @@ pub enum Release {
     OrganizerCancelled,
     PaymentFailed,
     ProviderFailed,
+    EventCancelled,
 }
 
 /// Releases a pending order's seats; false when it was not pending any more.
@@ -32,6 +36,7 @@ pub async fn release(
         Release::OrganizerCancelled => (OrderStatus::Cancelled, "cancelled by the organizer"),
         Release::PaymentFailed => (OrderStatus::Cancelled, "the payment failed"),
         Release::ProviderFailed => (OrderStatus::Cancelled, "the payment provider failed"),
+        Release::EventCancelled => (OrderStatus::Cancelled, "the event was cancelled"),
     };
     let released = OrderRepo(&state.db)
         .release(order_id, to, actor, note)
@@ -56,15 +61,13 @@ async fn cancel_pending(
     order: &OrderRecord,
     why: Release,
     actor: &str,
-) -> Result<bool, AppError> {
+) -> Result<bool, OrderError> {
     if let Some(session) = &order.checkout_session_id {
         if let Err(e) = state.payments.expire_session(session).await {
             tracing::warn!(order = %order.id, error = %e, "could not expire the session");
         }
     }
-    release(state, &order.id, why, actor)
-        .await
-        .map_err(AppError::internal)
+    release(state, &order.id, why, actor).await
 }
 
 /// The buyer gives up on paying (Stripe's cancel link, the demo page's Cancel): the seats
@@ -76,7 +79,9 @@ pub async fn cancel_payment(
 ) -> Result<(), AppError> {
     let order = buyers_order(&state.db, user, order_id).await?;
     if order.status == OrderStatus::Pending {
-        cancel_pending(state, &order, Release::BuyerCancelled, &actor_of(user)).await?;
+        cancel_pending(state, &order, Release::BuyerCancelled, &actor_of(user))
+            .await
+            .map_err(AppError::internal)?;
     }
     Ok(())
 }
@@ -94,7 +99,10 @@ pub async fn cancel_pending_order(
             "Only an order waiting for payment can be cancelled; refund a paid one.".into(),
         ));
     }
-    if !cancel_pending(state, &order, Release::OrganizerCancelled, &actor_of(user)).await? {
+    let cancelled = cancel_pending(state, &order, Release::OrganizerCancelled, &actor_of(user))
+        .await
+        .map_err(AppError::internal)?;
+    if !cancelled {
         return Err(AppError::Validation(
             "The order changed meanwhile; reload to see its status.".into(),
         ));
@@ -136,9 +144,13 @@ async fn refund_paid(state: &AppState, order: &OrderRecord, actor: &str) -> Resu
     OrderRepo(&state.db)
         .mark_refunded(
             &order.id,
-            OrderStatus::Paid,
-            actor,
-            "refunded by the organizer",
+            Refund {
+                from: OrderStatus::Paid,
+                owed: None,
+                notice: RefundNotice::Refunded,
+                actor,
+                note: "refunded by the organizer",
+            },
         )
         .await?;
     state.event_cache.clear();
@@ -146,28 +158,142 @@ async fn refund_paid(state: &AppState, order: &OrderRecord, actor: &str) -> Resu
     Ok(())
 }
 
-/// A cancelled event refunds every paid order; failures are logged and left for a retry.
-pub async fn refund_event(
+/// What cancelling an event did to its orders.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventOrdersSettled {
+    /// Paid orders refunded (their buyers emailed).
+    pub refunded: u32,
+    /// Of those, refunds the provider did not accept yet: retried until it does.
+    pub refunds_owed: u32,
+    /// Orders waiting for payment, cancelled with their Checkout Sessions.
+    pub holds_cancelled: u32,
+}
+
+/// A cancelled event: its pending orders are cancelled (their sessions expired) and its
+/// paid orders refunded, the money owed durably until the provider accepts each refund.
+pub async fn settle_cancelled_event(
     state: &AppState,
     event_id: &str,
     actor: &str,
-) -> Result<usize, AppError> {
-    let orders = OrderRepo(&state.db)
-        .paid_of_event(event_id)
-        .await
-        .map_err(AppError::internal)?;
-    let mut refunded = 0;
-    for order_id in orders {
-        let outcome = match load(&state.db, &order_id).await {
-            Ok(order) => refund_paid(state, &order, actor).await,
-            Err(e) => Err(e),
-        };
-        match outcome {
-            Ok(()) => refunded += 1,
-            Err(e) => {
-                tracing::error!(order = %order_id, error = %e, "refund after cancellation failed")
+    now: DateTime<Utc>,
+) -> Result<EventOrdersSettled, OrderError> {
+    let repo = OrderRepo(&state.db);
+    let mut settled = EventOrdersSettled::default();
+    for order_id in repo.of_event(event_id, OrderStatus::Pending).await? {
+        let order = load(&state.db, &order_id).await?;
+        if cancel_pending(state, &order, Release::EventCancelled, actor).await? {
+            settled.holds_cancelled += 1;
+        }
+    }
+    for order_id in repo.of_event(event_id, OrderStatus::Paid).await? {
+        let order = load(&state.db, &order_id).await?;
+        if refund_for_cancelled_event(state, &order, actor).await? {
+            settled.refunded += 1;
+            // Its first attempt: due at once, whatever the clocks say.
+            let sent = send_owed_refund(state, &order_id, now, true).await?;
+            if matches!(sent, RefundSent::Failed(_)) {
+                settled.refunds_owed += 1;
             }
         }
     }
-    Ok(refunded)
+    state.event_cache.clear();
+    Ok(settled)
+}
+
+/// Marks a paid order of a cancelled event refunded, its money owed; false when it was not
+/// paid any more.
+async fn refund_for_cancelled_event(
+    state: &AppState,
+    order: &OrderRecord,
+    actor: &str,
+) -> Result<bool, OrderError> {
+    Ok(OrderRepo(&state.db)
+        .mark_refunded(
+            &order.id,
+            Refund {
+                from: OrderStatus::Paid,
+                owed: order.payment_ref.as_deref(),
+                notice: RefundNotice::EventCancelled,
+                actor,
+                note: "the event was cancelled",
+            },
+        )
+        .await?)
+}
+
+/// How long a sender holds an owed refund before another may take it over.
+const REFUND_HOLD_SECS: i64 = 120;
+
+/// How one attempt at an owed refund ended.
+#[derive(Debug)]
+pub(super) enum RefundSent {
+    Sent,
+    /// The provider refused or failed: due again after a backoff.
+    Failed(PaymentError),
+    /// Nothing owed, not due yet, or another sender has it.
+    NotNow,
+}
+
+/// Sends an owed refund once, however many senders race: each takes it first in the
+/// database (for a while), under a new idempotency key per attempt, because Stripe replays
+/// a failed answer to a key it has seen. `now_anyway` ignores the backoff (a redelivered
+/// payment event asks again).
+pub(super) async fn send_owed_refund(
+    state: &AppState,
+    order_id: &str,
+    now: DateTime<Utc>,
+    now_anyway: bool,
+) -> Result<RefundSent, OrderError> {
+    let repo = OrderRepo(&state.db);
+    let hold_until = now + chrono::Duration::seconds(REFUND_HOLD_SECS);
+    let Some(owed) = repo
+        .take_owed_refund(order_id, now, hold_until, now_anyway)
+        .await?
+    else {
+        return Ok(RefundSent::NotNow);
+    };
+    let key = refund_key(order_id, owed.refund_attempts);
+    match state.payments.refund(&owed.payment_ref, &key).await {
+        Ok(()) => {
+            repo.owed_refund_sent(order_id, "refunds").await?;
+            tracing::info!(order = order_id, "owed refund accepted by the provider");
+            Ok(RefundSent::Sent)
+        }
+        Err(e) => {
+            let next = now + retry_backoff(owed.refund_attempts);
+            repo.owed_refund_failed(order_id, next, &e.to_string())
+                .await?;
+            tracing::warn!(order = order_id, attempts = owed.refund_attempts, error = %e, %next, "owed refund failed; retried later");
+            Ok(RefundSent::Failed(e))
+        }
+    }
+}
+
+/// One round of the refunds job: orders of cancelled events that still hold seats or
+/// money are settled (a payment that raced the cancellation, a cancellation cut short),
+/// then every owed refund that is due is sent. Returns how many refunds went out.
+pub async fn retry_refunds(state: &AppState, now: DateTime<Utc>) -> Result<usize, OrderError> {
+    let repo = OrderRepo(&state.db);
+    for unsettled in repo.unsettled_of_cancelled_events(100).await? {
+        let order = load(&state.db, &unsettled.id).await?;
+        match unsettled.status {
+            OrderStatus::Pending => {
+                cancel_pending(state, &order, Release::EventCancelled, "refunds").await?;
+            }
+            _ => {
+                refund_for_cancelled_event(state, &order, "refunds").await?;
+            }
+        }
+        state.event_cache.clear();
+    }
+    let mut sent = 0;
+    for order_id in repo.owed_refunds_due(now, 50).await? {
+        if matches!(
+            send_owed_refund(state, &order_id, now, false).await?,
+            RefundSent::Sent
+        ) {
+            sent += 1;
+        }
+    }
+    Ok(sent)
 }
