@@ -10,6 +10,8 @@ pub struct OrganizerStats {
     pub paid_orders: u64,
     pub events_published: u32,
     pub events_upcoming: u32,
+    /// Every event counted; the list below shows the first `events.len()` of them.
+    pub events_total: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

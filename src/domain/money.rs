@@ -15,7 +15,25 @@ pub enum MoneyError {
     InvalidAmount,
     #[error("That amount is too large.")]
     TooLarge,
+    #[error("Payments in that currency are not possible; choose another, such as EUR or USD.")]
+    Unsupported,
 }
+
+/// The currencies Stripe charges in (its presentment currencies, lower case as its API
+/// wants them), sorted for a binary search.
+const STRIPE_CURRENCIES: [&str; 140] = [
+    "aed", "afn", "all", "amd", "ang", "aoa", "ars", "aud", "awg", "azn", "bam", "bbd", "bdt",
+    "bgn", "bhd", "bif", "bmd", "bnd", "bob", "brl", "bsd", "bwp", "byn", "bzd", "cad", "cdf",
+    "chf", "clp", "cny", "cop", "crc", "cve", "czk", "djf", "dkk", "dop", "dzd", "egp", "etb",
+    "eur", "fjd", "fkp", "gbp", "gel", "gip", "gmd", "gnf", "gtq", "gyd", "hkd", "hnl", "htg",
+    "huf", "idr", "ils", "inr", "isk", "jmd", "jod", "jpy", "kes", "kgs", "khr", "kmf", "krw",
+    "kwd", "kyd", "kzt", "lak", "lbp", "lkr", "lrd", "lsl", "mad", "mdl", "mga", "mkd", "mmk",
+    "mnt", "mop", "mur", "mvr", "mwk", "mxn", "myr", "mzn", "nad", "ngn", "nio", "nok", "npr",
+    "nzd", "omr", "pab", "pen", "pgk", "php", "pkr", "pln", "pyg", "qar", "ron", "rsd", "rub",
+    "rwf", "sar", "sbd", "scr", "sek", "sgd", "shp", "sle", "sos", "srd", "std", "szl", "thb",
+    "tjs", "tnd", "top", "try", "ttd", "twd", "tzs", "uah", "ugx", "usd", "uyu", "uzs", "vnd",
+    "vuv", "wst", "xaf", "xcd", "xcg", "xof", "xpf", "yer", "zar", "zmw",
+];
 
 impl Currency {
     pub const EUR: Currency = Currency(*b"EUR");
@@ -35,17 +53,40 @@ impl Currency {
         ]))
     }
 
+    /// A currency Stripe charges in: what an event may be priced in.
+    pub fn parse_chargeable(code: &str) -> Result<Self, MoneyError> {
+        let currency = Currency::parse(code)?;
+        let lower = currency.code().to_ascii_lowercase();
+        STRIPE_CURRENCIES
+            .binary_search(&lower.as_str())
+            .map(|_| currency)
+            .map_err(|_| MoneyError::Unsupported)
+    }
+
     pub fn code(&self) -> &str {
         // Only ASCII letters are ever stored.
         std::str::from_utf8(&self.0).unwrap_or("XXX")
     }
 
-    /// Digits after the decimal point (ISO 4217 exponent) for the currencies we format.
+    /// Minor units per major unit as a power of ten, as Stripe counts them: amounts are
+    /// stored and sent to Stripe in these units. Stripe's zero-decimal currencies are 0,
+    /// its three-decimal ones 3, everything else 2, including ISK and HUF, which Stripe
+    /// charges with two decimals.
     pub fn exponent(&self) -> u32 {
         match self.code() {
-            "JPY" | "KRW" | "ISK" | "CLP" | "VND" | "XAF" | "XOF" | "HUF" => 0,
+            "BIF" | "CLP" | "DJF" | "GNF" | "JPY" | "KMF" | "KRW" | "MGA" | "PYG" | "RWF"
+            | "UGX" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
             "BHD" | "JOD" | "KWD" | "OMR" | "TND" => 3,
             _ => 2,
+        }
+    }
+
+    /// Decimals a price may have and is shown with. Fewer than the exponent where Stripe
+    /// wants the last digits zero: whole krónur for ISK, and the last of three decimals.
+    pub fn decimals(&self) -> u32 {
+        match self.code() {
+            "ISK" => 0,
+            _ => self.exponent().min(2),
         }
     }
 
@@ -102,7 +143,8 @@ impl Money {
         self.minor == 0
     }
 
-    /// Parses a decimal amount in major units ("12", "12.5", "12.50") without floats.
+    /// Parses a decimal amount in major units ("12", "12.5", "12.50") without floats, with
+    /// at most the currency's `decimals`.
     pub fn parse_major(text: &str, currency: Currency) -> Result<Self, MoneyError> {
         let text = text.trim();
         let exponent = currency.exponent() as usize;
@@ -114,7 +156,7 @@ impl Money {
         if whole.is_empty() || !digits_only(whole) || !digits_only(fraction) {
             return Err(MoneyError::InvalidAmount);
         }
-        if fraction.len() > exponent {
+        if fraction.len() > currency.decimals() as usize {
             return Err(MoneyError::InvalidAmount);
         }
         let whole: i64 = whole.parse().map_err(|_| MoneyError::TooLarge)?;
@@ -131,20 +173,28 @@ impl Money {
         Ok(Money { minor, currency })
     }
 
-    /// The amount without symbol, e.g. "12.50"; what `parse_major` reads back.
+    /// The amount without symbol, e.g. "12.50", with the currency's `decimals` (all of
+    /// the exponent's when the amount needs them); what `parse_major` reads back.
     pub fn format_plain(&self) -> String {
         let exponent = self.currency.exponent();
         let sign = if self.minor < 0 { "-" } else { "" };
-        let abs = self.minor.unsigned_abs();
-        if exponent == 0 {
+        let mut abs = self.minor.unsigned_abs();
+        let hidden = 10_u64.pow(exponent - self.currency.decimals());
+        let shown = if abs.is_multiple_of(hidden) {
+            abs /= hidden;
+            self.currency.decimals()
+        } else {
+            exponent
+        };
+        if shown == 0 {
             return format!("{sign}{abs}");
         }
-        let scale = 10_u64.pow(exponent);
+        let scale = 10_u64.pow(shown);
         format!(
             "{sign}{}.{:0width$}",
             abs / scale,
             abs % scale,
-            width = exponent as usize
+            width = shown as usize
         )
     }
 
@@ -220,11 +270,59 @@ mod tests {
         assert!(Currency::parse("€").is_err());
     }
 
+    #[test]
+    fn amounts_are_in_stripes_minor_units() {
+        let isk = Currency::parse("ISK").unwrap();
+        let huf = Currency::parse("HUF").unwrap();
+        let kwd = Currency::parse("KWD").unwrap();
+        let jpy = Currency::parse("JPY").unwrap();
+        // Stripe charges ISK and HUF with two decimals: 500 ISK is 50000.
+        assert_eq!(Money::parse_major("500", isk).unwrap().minor(), 50_000);
+        assert_eq!(
+            Money::parse_major("500.50", isk),
+            Err(MoneyError::InvalidAmount)
+        );
+        assert_eq!(Money::new(50_000, isk).to_string(), "500 ISK");
+        assert_eq!(Money::parse_major("1990.50", huf).unwrap().minor(), 199_050);
+        // Three-decimal currencies end in 0 at Stripe.
+        assert_eq!(Money::parse_major("1.25", kwd).unwrap().minor(), 1250);
+        assert_eq!(
+            Money::parse_major("1.255", kwd),
+            Err(MoneyError::InvalidAmount)
+        );
+        assert_eq!(Money::new(1250, kwd).to_string(), "1.25 KWD");
+        assert_eq!(Money::parse_major("500", jpy).unwrap().minor(), 500);
+    }
+
+    #[test]
+    fn only_currencies_stripe_charges_in_are_chargeable() {
+        assert!(STRIPE_CURRENCIES.windows(2).all(|w| w[0] < w[1]), "sorted");
+        for code in ["EUR", "usd", "ISK", "HUF", "JPY", "KWD", "XCG"] {
+            assert!(Currency::parse_chargeable(code).is_ok(), "{code}");
+        }
+        for code in ["XXX", "ABC", "HRK", "VEF"] {
+            assert_eq!(
+                Currency::parse_chargeable(code),
+                Err(MoneyError::Unsupported),
+                "{code}"
+            );
+        }
+        assert_eq!(
+            Currency::parse_chargeable("EURO"),
+            Err(MoneyError::InvalidCurrency)
+        );
+    }
+
     proptest! {
+        /// Every amount a price can be entered as formats and parses back to itself.
         #[test]
-        fn plain_format_parses_back(minor in 0_i64..=i64::MAX / 1000, code in "(EUR|USD|JPY|KWD)") {
+        fn plain_format_parses_back(
+            units in 0_i64..=i64::MAX / 100_000,
+            code in "(EUR|USD|JPY|KWD|ISK|HUF)",
+        ) {
             let currency = Currency::parse(&code).unwrap();
-            let money = Money::new(minor, currency);
+            let step = 10_i64.pow(currency.exponent() - currency.decimals());
+            let money = Money::new(units * step, currency);
             prop_assert_eq!(Money::parse_major(&money.format_plain(), currency).unwrap(), money);
         }
     }

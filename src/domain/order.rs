@@ -15,14 +15,15 @@ status_enum! {
 
 impl OrderStatus {
     /// The transitions the order services perform. A payment that arrives after the hold
-    /// lapsed (`expired`/`cancelled` -> `paid`) takes stock again when there is some.
+    /// lapsed (`expired` -> `paid`) takes stock again when there is some; one for an order
+    /// that was cancelled (by the organizer, or with its event) is refunded, never fulfilled.
     pub fn can_become(self, to: OrderStatus) -> bool {
         use OrderStatus::*;
         matches!(
             (self, to),
             (Pending, Paid | Expired | Cancelled)
-                | (Expired | Cancelled, Paid | Refunded)
-                | (Paid, Refunded)
+                | (Expired, Paid | Refunded)
+                | (Cancelled | Paid, Refunded)
         )
     }
 }
@@ -240,8 +241,12 @@ mod tests {
             .flat_map(|from| ALL.iter().map(move |to| (*from, *to)))
             .filter(|(from, to)| from.can_become(*to))
             .collect();
-        assert_eq!(allowed.len(), 8, "{allowed:?}");
+        assert_eq!(allowed.len(), 7, "{allowed:?}");
         assert!(!Refunded.can_become(Paid), "refunded is final");
+        assert!(
+            !Cancelled.can_become(Paid),
+            "a cancelled order is never fulfilled"
+        );
         assert!(!Paid.can_become(Pending));
         assert!(Expired.can_become(Paid), "a late payment may still succeed");
     }

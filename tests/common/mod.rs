@@ -353,10 +353,15 @@ pub async fn query<T: surrealdb::types::SurrealValue>(
 /// An organizer's published event with the given (name, price, capacity) ticket types;
 /// returns the event id and the ticket type ids in order.
 pub async fn event_with(app: &TestApp, tickets: &[(&str, &str, &str)]) -> (String, Vec<String>) {
+    event_from(app, &event_fields_with("Race Night", tickets)).await
+}
+
+/// An event created by a new organizer from the wizard's `fields`; returns the event id
+/// and the ticket type ids in order.
+pub async fn event_from(app: &TestApp, fields: &[(String, String)]) -> (String, Vec<String>) {
     let organizer = register(app, &unique_email("org"), true).await;
-    let fields = event_fields_with("Race Night", tickets);
     let response = organizer
-        .call_multipart::<tickex::api::events::CreateEvent>(multipart(&fields, None))
+        .call_multipart::<tickex::api::events::CreateEvent>(multipart(fields, None))
         .await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     let path: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();

@@ -20,5 +20,6 @@ mod lifecycle;
 mod logs;
 mod payments;
 mod security;
+mod selling;
 mod structure;
 mod verification;

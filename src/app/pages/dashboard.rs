@@ -62,7 +62,7 @@ fn DashboardView(data: DashboardData) -> impl IntoView {
             <SalesChart days=data.sales />
             <BookingsTable bookings=data.recent />
         </div>
-        <EventsTable events=data.events />
+        <EventsTable events=data.events total=data.stats.events_total />
     }
 }
 
@@ -133,7 +133,7 @@ fn BookingsTable(bookings: Vec<RecentBooking>) -> impl IntoView {
                             <tbody>
                                 {bookings.into_iter().map(|b| view! {
                                     <tr>
-                                        <td>{b.buyer}</td>
+                                        <td><a href=format!("/dashboard/orders/{}", b.order_id) aria-label=format!("Order {} by {}", b.reference, b.buyer)>{b.buyer.clone()}</a></td>
                                         <td>{b.event_title}</td>
                                         <td class="num">{b.tickets}</td>
                                         <td class="num">{b.amount.to_string()}</td>
@@ -151,10 +151,14 @@ fn BookingsTable(bookings: Vec<RecentBooking>) -> impl IntoView {
 }
 
 #[component]
-fn EventsTable(events: Vec<EventSales>) -> impl IntoView {
+fn EventsTable(events: Vec<EventSales>, total: u64) -> impl IntoView {
+    let shown = events.len() as u64;
     view! {
         <section class="panel" aria-labelledby="my-events">
             <h2 id="my-events">"Your events"</h2>
+            {(total > shown).then(|| view! {
+                <p class="muted small">{format!("The first {shown} of {total} events by date; the totals above count them all.")}</p>
+            })}
             {if events.is_empty() {
                 view! {
                     <p class="muted">"You have no events yet. "

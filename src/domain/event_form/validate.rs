@@ -1,6 +1,6 @@
 //! The server's validation of the event form into typed values.
 use super::{EventForm, TicketForm, MAX_TICKET_TYPES};
-use crate::domain::{Currency, Money};
+use crate::domain::{Currency, Money, MoneyError};
 use crate::error::FieldError;
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -158,8 +158,15 @@ pub fn validate(
         "Description",
         0..=20_000,
     );
-    let currency = match Currency::parse(form.currency.trim()) {
+    let currency = match Currency::parse_chargeable(form.currency.trim()) {
         Ok(currency) => Some(currency),
+        Err(MoneyError::Unsupported) => {
+            errors.add(
+                "currency",
+                "Stripe does not take payments in that currency; choose another, like EUR or USD.",
+            );
+            None
+        }
         Err(_) => {
             errors.add("currency", "Choose a currency, like EUR or USD.");
             None
@@ -278,6 +285,13 @@ fn ticket(
                 ),
             );
             p
+        }
+        Err(_) if currency.decimals() == 0 => {
+            errors.add(
+                price_field,
+                format!("Enter a whole amount like 500 ({currency} has no decimals here), or 0 for free."),
+            );
+            Money::new(0, currency)
         }
         Err(_) => {
             errors.add(price_field, "Enter a price like 12.50, or 0 for free.");

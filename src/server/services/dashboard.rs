@@ -4,7 +4,6 @@
 use crate::domain::dashboard::{
     csv_line, DashboardData, EventSales, InventoryRow, OrganizerStats, RecentBooking, SalesDay,
 };
-use crate::domain::{EventStatus, Money};
 use crate::error::AppError;
 use crate::server::auth::guard::may_manage;
 use crate::server::auth::session::CurrentUser;
@@ -34,40 +33,38 @@ async fn load(
 ) -> Result<DashboardData, DbError> {
     let from = (now - Duration::days(29)).format("%Y-%m-%d").to_string();
     let DashboardRows {
+        totals,
+        tickets_sold,
         events,
         bookings,
         days,
-    } = DashboardRepo(&state.db).load(organizer, &from).await?;
+    } = DashboardRepo(&state.db).load(organizer, &from, now).await?;
 
-    let mut revenue: Vec<Money> = Vec::new();
-    let mut tickets_sold = 0_u64;
-    let mut paid_orders = 0_u64;
-    let mut events_published = 0;
-    let mut events_upcoming = 0;
+    let mut revenue = Vec::with_capacity(totals.len());
+    let mut stats = OrganizerStats {
+        revenue: Vec::new(),
+        tickets_sold: tickets_sold.max(0) as u64,
+        paid_orders: 0,
+        events_published: 0,
+        events_upcoming: 0,
+        events_total: 0,
+    };
+    for total in &totals {
+        let amount = money(total.revenue_minor, &total.currency)
+            .map_err(|err| DbError::Query(err.to_string()))?;
+        revenue.push(amount);
+        stats.paid_orders += total.paid_orders.max(0) as u64;
+        stats.events_total += total.events.max(0) as u64;
+        stats.events_published += total.published.max(0) as u32;
+        stats.events_upcoming += total.upcoming.max(0) as u32;
+    }
+    revenue.sort_by(|a, b| a.currency().code().cmp(b.currency().code()));
+    stats.revenue = revenue;
+
     let mut event_rows = Vec::with_capacity(events.len());
     for e in events {
         let amount = money(e.revenue_minor.unwrap_or(0), &e.currency)
             .map_err(|err| DbError::Query(err.to_string()))?;
-        match revenue
-            .iter_mut()
-            .find(|m| m.currency() == amount.currency())
-        {
-            Some(total) => *total = Money::new(total.minor() + amount.minor(), total.currency()),
-            None => revenue.push(amount),
-        }
-        paid_orders += e.paid_orders.unwrap_or(0).max(0) as u64;
-        tickets_sold += e
-            .ticket_types
-            .iter()
-            .map(|t| t.sold.max(0) as u64)
-            .sum::<u64>();
-        let status = e.status;
-        if status == EventStatus::Published {
-            events_published += 1;
-            if e.ends_at > now {
-                events_upcoming += 1;
-            }
-        }
         event_rows.push(EventSales {
             when: format_when(e.starts_at, &e.time_zone),
             revenue: amount,
@@ -84,10 +81,9 @@ async fn load(
             id: e.id,
             slug: e.slug,
             title: e.title,
-            status,
+            status: e.status,
         });
     }
-    revenue.sort_by(|a, b| a.currency().code().cmp(b.currency().code()));
 
     let recent = bookings
         .into_iter()
@@ -122,13 +118,7 @@ async fn load(
 
     Ok(DashboardData {
         scope,
-        stats: OrganizerStats {
-            revenue,
-            tickets_sold,
-            paid_orders,
-            events_published,
-            events_upcoming,
-        },
+        stats,
         recent,
         sales,
         events: event_rows,

@@ -19,7 +19,9 @@ mod fields;
 use fields::*;
 
 const STEPS: [&str; 5] = ["Details", "Date and place", "Tickets", "Image", "Review"];
-const CURRENCIES: [&str; 8] = ["EUR", "USD", "GBP", "CHF", "SEK", "DKK", "NOK", "JPY"];
+const CURRENCIES: [&str; 12] = [
+    "EUR", "USD", "GBP", "CHF", "SEK", "DKK", "NOK", "ISK", "PLN", "CZK", "HUF", "JPY",
+];
 
 #[component]
 pub fn NewEventPage() -> impl IntoView {
