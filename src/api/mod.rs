@@ -57,16 +57,27 @@ where
 }
 
 /// Gives a server function's error response the status its error means (422, 403...),
-/// unless the function redirects instead.
+/// unless the function redirects instead, or the call is a form posted without JavaScript:
+/// that one is sent back to its page with the error in the URL (a redirect, which an error
+/// status would turn into a page of raw JSON).
 #[cfg(feature = "ssr")]
 fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let (Err(error), Some(response)) = (
         &result,
         leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
     ) {
+        let plain_form = leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|request| {
+                request
+                    .headers
+                    .get(http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|accept| accept.contains("text/html"))
+            })
+            .unwrap_or(false);
         let mut parts = response.0.write().unwrap_or_else(|e| e.into_inner());
         // The server-function client only follows a redirect on a non-error status.
-        let redirects = parts.headers.contains_key(http::header::LOCATION);
+        let redirects = plain_form || parts.headers.contains_key(http::header::LOCATION);
         if !redirects {
             parts.status = Some(error.status());
         }

@@ -40,10 +40,24 @@ pub struct TicketTypeView {
     pub description: Option<String>,
     pub price: Money,
     pub remaining: u32,
+    pub min_per_order: u32,
+    /// At most this many per order (never more than remain).
     pub max_per_order: u32,
     pub on_sale: bool,
     /// "Only 5 left", "Sold out", "Sales open Sat 1 Mar 2027, 10:00 CET"...
     pub note: String,
+}
+
+impl TicketTypeView {
+    /// "2 to 6 per order", "Up to 10 per order": what a buyer may choose.
+    pub fn per_order(&self) -> String {
+        match (self.min_per_order, self.max_per_order) {
+            (_, 0) => String::new(),
+            (min, max) if min > 1 && min < max => format!("{min} to {max} per order"),
+            (min, max) if min > 1 && min == max => format!("Exactly {min} per order"),
+            (_, max) => format!("Up to {max} per order"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -32,7 +32,27 @@ impl OrderStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckoutLine {
     pub ticket_type_id: String,
+    #[serde(deserialize_with = "quantity")]
     pub quantity: u32,
+}
+
+/// A quantity as a number, or as form text where an empty field (a type the buyer left
+/// alone, with the page's JavaScript not running) means none.
+fn quantity<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Quantity {
+        Number(u32),
+        Text(String),
+    }
+    match Quantity::deserialize(deserializer)? {
+        Quantity::Number(n) => Ok(n),
+        Quantity::Text(text) if text.trim().is_empty() => Ok(0),
+        Quantity::Text(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| serde::de::Error::custom("Enter a whole number of tickets.")),
+    }
 }
 
 /// The most tickets one order may hold, across its lines.
@@ -232,6 +252,22 @@ mod tests {
             assert_eq!(TicketStatus::parse(s.as_str()), Some(*s));
         }
         assert_eq!(OrderStatus::parse("shipped"), None);
+    }
+
+    #[test]
+    fn a_quantity_left_empty_in_a_form_is_none() {
+        let line = |quantity: &str| {
+            serde_json::from_str::<CheckoutLine>(&format!(
+                r#"{{"ticket_type_id":"t1","quantity":{quantity}}}"#
+            ))
+            .map(|l| l.quantity)
+        };
+        assert_eq!(line("3").unwrap(), 3);
+        assert_eq!(line(r#""3""#).unwrap(), 3);
+        assert_eq!(line(r#""""#).unwrap(), 0);
+        assert_eq!(line(r#"" 2 ""#).unwrap(), 2);
+        assert!(line(r#""two""#).is_err());
+        assert!(line("-1").is_err());
     }
 
     #[test]

@@ -4,6 +4,7 @@ use crate::api::orders::Checkout;
 use crate::domain::rich_text::{paragraphs, Inline};
 use crate::domain::{EventDetail, EventStatus, Money, TicketTypeView};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::{Link, Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -201,10 +202,6 @@ fn TicketSelector(
         })
         .collect();
     let lines: Vec<(Money, RwSignal<u32>)> = rows.iter().map(|(t, q)| (t.price, *q)).collect();
-    let count = {
-        let lines = lines.clone();
-        move || lines.iter().map(|(_, q)| q.get()).sum::<u32>()
-    };
     let total = move || {
         let minor: i64 = lines
             .iter()
@@ -215,10 +212,17 @@ fn TicketSelector(
             .map(|c| Money::new(minor, c).to_string())
             .unwrap_or_default()
     };
+    // Without JavaScript a refused checkout comes back in the URL.
+    let refused = super::error_from_url(<Checkout as ServerFn>::PATH);
     let error = move || {
-        checkout.value().get().and_then(Result::err).map(|e| {
-            view! { <p class="notice notice-danger" role="alert">{e.to_string()}</p> }
-        })
+        checkout
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| refused.clone())
+            .map(|e| {
+                view! { <p class="notice notice-danger" role="alert">{e.to_string()}</p> }
+            })
     };
     view! {
         <aside class="panel tickets" aria-labelledby="tickets-heading">
@@ -236,8 +240,10 @@ fn TicketSelector(
                     "Total: " <strong data-testid="ticket-total">{total}</strong>
                 </p>
                 {error}
+                // Never disabled for an empty choice: before the bundle loads (or without it)
+                // the form must still post; the server says what is missing.
                 <button type="submit" class="button button-block"
-                    disabled=move || checkout.pending().get() || count.clone()() == 0>
+                    disabled=move || checkout.pending().get()>
                     "Buy tickets"
                 </button>
                 {test_mode.then(|| view! {
@@ -258,14 +264,17 @@ fn TicketRow(index: usize, ticket: TicketTypeView, qty: RwSignal<u32>) -> impl I
         ticket.price.to_string()
     };
     let status = ticket.note.clone();
+    let per_order = available.then(|| ticket.per_order());
     let name = ticket.name.clone();
     let input_id = format!("quantity-{index}");
+    let initial = qty.get_untracked().to_string();
     view! {
         <li class="ticket-row">
             <div>
                 <p class="ticket-name">{ticket.name.clone()}</p>
                 {ticket.description.map(|d| view! { <p class="muted small">{d}</p> })}
                 <p class="ticket-price">{price} " " <span class="muted small">{status}</span></p>
+                {per_order.map(|text| view! { <p class="muted small">{text}</p> })}
             </div>
             <input type="hidden" name=format!("lines[{index}][ticket_type_id]") value=ticket.id />
             <div class="stepper" role="group" aria-label=format!("Quantity of {name}")>
@@ -287,6 +296,7 @@ fn TicketRow(index: usize, ticket: TicketTypeView, qty: RwSignal<u32>) -> impl I
                     max=max
                     name=format!("lines[{index}][quantity]")
                     disabled=!available
+                    value=initial
                     prop:value=move || qty.get().to_string()
                     on:input=move |ev| {
                         let value = event_target_value(&ev).parse::<u32>().unwrap_or(0);

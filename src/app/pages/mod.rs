@@ -30,6 +30,18 @@ pub use orders::{DemoPaymentPage, DevMailboxPage, MyTicketsPage, OrderPage};
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// The error of the server function at `action_path` after a form was posted without
+/// JavaScript: the server sent the browser back with it in the URL.
+pub fn error_from_url(action_path: &str) -> Option<AppError> {
+    use leptos::server_fn::error::ServerFnUrlError;
+    let query = leptos_router::hooks::use_query_map();
+    let query = query.read_untracked();
+    (query.get("__path").as_deref() == Some(action_path))
+        .then(|| query.get("__err"))
+        .flatten()
+        .map(|err| ServerFnUrlError::<AppError>::decode_err(&err))
+}
+
 /// How a page shows a failed load: the catalogue message, and the matching HTTP status.
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {

@@ -82,6 +82,7 @@ fn ticket_view(
     Ok(TicketTypeView {
         price: money(t.price_minor, &event.currency)?,
         remaining: u32::try_from(t.available).unwrap_or(0),
+        min_per_order: u32::try_from(t.min_per_order).unwrap_or(1),
         max_per_order: u32::try_from(t.max_per_order.min(t.available)).unwrap_or(0),
         on_sale,
         note,

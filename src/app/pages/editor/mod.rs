@@ -10,10 +10,9 @@ use crate::domain::event_form::{step_of_field, EventForm, TicketForm, MAX_TICKET
 use crate::domain::{EventAction, EventEditorData, EventStatus};
 use crate::error::{AppError, FieldError};
 use leptos::prelude::*;
-use leptos::server_fn::error::ServerFnUrlError;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 mod fields;
 use fields::*;
@@ -180,16 +179,6 @@ fn EditorLoader(data: Option<EventEditorData>) -> impl IntoView {
     }
 }
 
-/// Field errors from this submit, or from the URL after a submit without JavaScript.
-fn errors_from_url(action_path: &str) -> Option<AppError> {
-    let query = use_query_map();
-    let query = query.read_untracked();
-    (query.get("__path").as_deref() == Some(action_path))
-        .then(|| query.get("__err"))
-        .flatten()
-        .map(|err| ServerFnUrlError::<AppError>::decode_err(&err))
-}
-
 #[component]
 fn EventEditor(data: Option<EventEditorData>, zones: Vec<String>) -> impl IntoView {
     let editing = data.is_some();
@@ -212,7 +201,7 @@ fn EventEditor(data: Option<EventEditorData>, zones: Vec<String>) -> impl IntoVi
         form.tickets.push(TicketForm::default());
     }
 
-    let error: RwSignal<Option<AppError>> = RwSignal::new(errors_from_url(action_path));
+    let error: RwSignal<Option<AppError>> = RwSignal::new(super::error_from_url(action_path));
     let field_error =
         move |name: String| Signal::derive(move || error.get().and_then(|e| e.message_for(&name)));
     // Steps show one at a time only once hydrated; before that the whole form is visible.
