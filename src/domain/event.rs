@@ -165,8 +165,10 @@ pub struct StatusChange {
     pub status: EventStatus,
     /// Paid orders refunded (each buyer emailed).
     pub refunded: u32,
-    /// Of those, refunds the provider did not accept yet: TickEx retries them.
-    pub refunds_owed: u32,
+    /// Of those, refunds the payment provider refused or failed: TickEx retries them.
+    pub refunds_failed: u32,
+    /// Of those, refunds still being sent in the background (a large event).
+    pub refunds_waiting: u32,
     /// Orders waiting for payment that were cancelled.
     pub holds_cancelled: u32,
 }
@@ -181,10 +183,17 @@ impl StatusChange {
                 "The event is cancelled. {n} orders were refunded and their buyers emailed."
             ),
         };
-        match self.refunds_owed {
+        match self.refunds_failed {
             0 => {}
-            1 => text.push_str(" 1 refund was not accepted by the payment provider yet; TickEx keeps retrying it."),
-            n => text.push_str(&format!(" {n} refunds were not accepted by the payment provider yet; TickEx keeps retrying them.")),
+            1 => text.push_str(" 1 refund failed at the payment provider; TickEx keeps retrying it until it is accepted."),
+            n => text.push_str(&format!(" {n} refunds failed at the payment provider; TickEx keeps retrying them until they are accepted.")),
+        }
+        match self.refunds_waiting {
+            0 => {}
+            1 => text.push_str(" 1 refund is still being sent in the background."),
+            n => text.push_str(&format!(
+                " {n} refunds are still being sent in the background."
+            )),
         }
         text
     }

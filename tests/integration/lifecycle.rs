@@ -144,9 +144,11 @@ async fn a_refund_failing_twice_is_owed_retried_and_sent_once() {
 
     double.lock().unwrap().fail_refunds = 2;
     let change = cancel(&app, &event).await;
-    assert_eq!((change.refunded, change.refunds_owed), (1, 1));
+    assert_eq!((change.refunded, change.refunds_failed), (1, 1));
     assert!(
-        change.summary().contains("1 refund was not accepted"),
+        change
+            .summary()
+            .contains("1 refund failed at the payment provider"),
         "{}",
         change.summary()
     );

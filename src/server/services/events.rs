@@ -388,7 +388,8 @@ pub async fn change_status(
     let mut change = StatusChange {
         status: to,
         refunded: 0,
-        refunds_owed: 0,
+        refunds_failed: 0,
+        refunds_waiting: 0,
         holds_cancelled: 0,
     };
     if to == EventStatus::Cancelled {
@@ -399,7 +400,8 @@ pub async fn change_status(
             Ok(settled) => {
                 tracing::info!(event = %id, ?settled, "orders of the cancelled event settled");
                 change.refunded = settled.refunded;
-                change.refunds_owed = settled.refunds_owed;
+                change.refunds_failed = settled.refunds_failed;
+                change.refunds_waiting = settled.refunds_waiting;
                 change.holds_cancelled = settled.holds_cancelled;
             }
             Err(e) => {

@@ -1,7 +1,8 @@
 //! The purchase path (docs/ARCHITECTURE.md), one file per stage: `checkout` holds the seats
 //! and starts the payment, `payment` turns payment reports into fulfilment (or a refund
 //! when the seats are gone), `stripe_events` takes Stripe's events through the payments
-//! inbox, `refunds` cancels and refunds (and retries owed refunds), `sweeper` expires lapsed holds
+//! inbox, `refunds` cancels and refunds (and retries owed refunds), `tickets_again` resends
+//! ticket emails, `sweeper` expires lapsed holds
 //! and `views` reads what buyers and organizers see. Every transition is guarded by the
 //! order's current status in the database, so each is safe to run concurrently and more
 //! than once: exactly one caller wins it.
@@ -10,12 +11,12 @@ mod payment;
 mod refunds;
 mod stripe_events;
 mod sweeper;
+mod tickets_again;
 mod views;
 
 pub use checkout::{checkout, sign_in_first};
 pub use payment::{
-    confirm_payment, pay_demo_order, payment_succeeded, resend_tickets, send_tickets_to,
-    PaymentOutcome, SessionReport,
+    confirm_payment, pay_demo_order, payment_succeeded, PaymentOutcome, SessionReport,
 };
 pub use refunds::{
     cancel_payment, cancel_pending_order, refund_order, release, retry_refunds,
@@ -25,6 +26,7 @@ pub use stripe_events::{
     receive_stripe_event, replay_stripe_event, unsettled_stripe_events, Delivery, StripeEvent,
 };
 pub use sweeper::{reconcile, sweep, Settled};
+pub use tickets_again::{resend_tickets, send_tickets_to};
 pub use views::{event_attendees, event_orders, managed_order, my_tickets, order_view};
 
 use crate::error::AppError;

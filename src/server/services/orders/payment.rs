@@ -1,21 +1,19 @@
 //! Stage 2: a payment was reported (webhook, the return from Stripe, the demo gateway or
-//! a free order). Fulfil once, whoever reports first; a payment that arrives after its
-//! seats were sold to someone else is refunded exactly once.
+//! a free order). Fulfil once, whoever reports first; a payment that cannot be fulfilled
+//! (its seats sold to someone else after its hold lapsed, its order or event cancelled) is
+//! refunded exactly once.
 use super::refunds::{release, send_owed_refund, RefundSent, Release};
-use super::{
-    actor_of, buyers_order, load, managed, order_if, short_reference, ticket_code, OrderError,
-};
-use crate::domain::{Email, OrderStatus};
+use super::{actor_of, buyers_order, load, short_reference, ticket_code, OrderError};
+use crate::domain::OrderStatus;
 use crate::error::AppError;
-use crate::server::auth::guard::may_manage;
 use crate::server::auth::session::CurrentUser;
 use crate::server::db::orders::{
-    Fulfilment, NewTicket, OrderRecord, OrderRepo, Refund, RefundNotice, SendAgain,
-    EVENT_CANCELLED, SOLD_OUT, TOO_SOON, WRONG_STATUS,
+    Fulfilment, NewTicket, OrderRecord, OrderRepo, Refund, RefundNotice, EVENT_CANCELLED, SOLD_OUT,
+    WRONG_STATUS,
 };
 use crate::server::db::DbError;
 use crate::server::state::AppState;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use surrealdb::types::RecordIdKey;
 
 /// What happened when a payment was reported.
@@ -382,89 +380,6 @@ pub async fn partly_refunded_at_provider(
     repo.record_partial_refund(&order.id, amount_refunded, actor)
         .await?;
     Ok(())
-}
-
-/// Sends an order's ticket email again: for its buyer, or the event's organizer.
-pub async fn resend_tickets(
-    state: &AppState,
-    user: &CurrentUser,
-    order_id: &str,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let order = order_if(&state.db, order_id, |o| {
-        o.buyer == user.id || may_manage(user, &o.event_organizer)
-    })
-    .await?;
-    require_paid(&order)?;
-    let queued = OrderRepo(&state.db)
-        .send_tickets_again(
-            order_id,
-            &order.buyer_email,
-            SendAgain::Resend,
-            &actor_of(user),
-            now,
-        )
-        .await;
-    queued_once(
-        queued,
-        "The tickets were sent again a moment ago. Please check your inbox (and spam folder) and try later.",
-    )?;
-    tracing::info!(order = order_id, by = %user.id, "ticket email queued again");
-    Ok(())
-}
-
-/// The organizer sends a paid order's tickets to a corrected address (the ticket email
-/// bounced); the order log says who sent them where.
-pub async fn send_tickets_to(
-    state: &AppState,
-    user: &CurrentUser,
-    order_id: &str,
-    to: &Email,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let order = managed(&state.db, user, order_id).await?;
-    require_paid(&order)?;
-    let queued = OrderRepo(&state.db)
-        .send_tickets_again(
-            order_id,
-            to.as_str(),
-            SendAgain::Corrected,
-            &actor_of(user),
-            now,
-        )
-        .await;
-    queued_once(
-        queued,
-        "The tickets were sent to a corrected address a moment ago; please wait ten minutes before sending them again.",
-    )?;
-    tracing::info!(order = order_id, by = %user.id, "ticket email sent to a corrected address");
-    Ok(())
-}
-
-fn require_paid(order: &OrderRecord) -> Result<(), AppError> {
-    if order.status == OrderStatus::Paid {
-        Ok(())
-    } else {
-        Err(AppError::Validation(
-            "Only a paid order has tickets to send.".into(),
-        ))
-    }
-}
-
-/// A queued resend, or `too_soon` when one was queued in the last ten minutes; an order
-/// refunded meanwhile (the transaction's guard) is no longer paid.
-fn queued_once(queued: Result<(), DbError>, too_soon: &str) -> Result<(), AppError> {
-    match queued {
-        Ok(()) => Ok(()),
-        Err(DbError::Duplicate(_)) => Err(AppError::Validation(too_soon.into())),
-        Err(DbError::Rejected(code)) if code == TOO_SOON => {
-            Err(AppError::Validation(too_soon.into()))
-        }
-        Err(DbError::Rejected(code)) if code == WRONG_STATUS => Err(AppError::Validation(
-            "Only a paid order has tickets to send.".into(),
-        )),
-        Err(e) => Err(AppError::internal(e)),
-    }
 }
 
 #[cfg(test)]

@@ -163,11 +163,17 @@ async fn refund_paid(state: &AppState, order: &OrderRecord, actor: &str) -> Resu
 pub struct EventOrdersSettled {
     /// Paid orders refunded (their buyers emailed).
     pub refunded: u32,
-    /// Of those, refunds the provider did not accept yet: retried until it does.
-    pub refunds_owed: u32,
+    /// Of those, refunds the provider refused or failed: retried until it accepts them.
+    pub refunds_failed: u32,
+    /// Of those, refunds not tried within the request's time: the refunds job sends them.
+    pub refunds_waiting: u32,
     /// Orders waiting for payment, cancelled with their Checkout Sessions.
     pub holds_cancelled: u32,
 }
+
+/// How long a cancellation sends refunds itself before it leaves the rest to the refunds
+/// job (a large event has thousands; the organizer should not wait for each).
+const REFUNDS_INLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A cancelled event: its pending orders are cancelled (their sessions expired) and its
 /// paid orders refunded, the money owed durably until the provider accepts each refund.
@@ -185,18 +191,27 @@ pub async fn settle_cancelled_event(
             settled.holds_cancelled += 1;
         }
     }
+    let mut owed = Vec::new();
     for order_id in repo.of_event(event_id, OrderStatus::Paid).await? {
         let order = load(&state.db, &order_id).await?;
         if refund_for_cancelled_event(state, &order, actor).await? {
             settled.refunded += 1;
-            // Its first attempt: due at once, whatever the clocks say.
-            let sent = send_owed_refund(state, &order_id, now, true).await?;
-            if matches!(sent, RefundSent::Failed(_)) {
-                settled.refunds_owed += 1;
-            }
+            owed.push(order_id);
         }
     }
     state.event_cache.clear();
+    let started = std::time::Instant::now();
+    for order_id in owed {
+        if started.elapsed() > REFUNDS_INLINE {
+            settled.refunds_waiting += 1;
+            continue;
+        }
+        // Its first attempt: due at once, whatever the clocks say.
+        let sent = send_owed_refund(state, &order_id, now, true).await?;
+        if matches!(sent, RefundSent::Failed(_)) {
+            settled.refunds_failed += 1;
+        }
+    }
     Ok(settled)
 }
 
