@@ -42,6 +42,20 @@ pub struct Refund<'a> {
     pub note: &'a str,
 }
 
+impl<'a> Refund<'a> {
+    /// A paid order whose money went back already (the organizer's refund, or one made in
+    /// Stripe's dashboard).
+    pub fn money_returned(actor: &'a str, note: &'a str) -> Self {
+        Refund {
+            from: OrderStatus::Paid,
+            owed: None,
+            notice: RefundNotice::Refunded,
+            actor,
+            note,
+        }
+    }
+}
+
 /// An owed refund taken by one sender: the payment and this attempt's number.
 #[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]

@@ -343,13 +343,7 @@ pub async fn refunded_at_provider(
     };
     repo.mark_refunded(
         &order.id,
-        Refund {
-            from: OrderStatus::Paid,
-            owed: None,
-            notice: RefundNotice::Refunded,
-            actor,
-            note: "refunded at Stripe",
-        },
+        Refund::money_returned(actor, "refunded at Stripe"),
     )
     .await?;
     state.event_cache.clear();

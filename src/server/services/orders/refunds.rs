@@ -144,13 +144,7 @@ async fn refund_paid(state: &AppState, order: &OrderRecord, actor: &str) -> Resu
     OrderRepo(&state.db)
         .mark_refunded(
             &order.id,
-            Refund {
-                from: OrderStatus::Paid,
-                owed: None,
-                notice: RefundNotice::Refunded,
-                actor,
-                note: "refunded by the organizer",
-            },
+            Refund::money_returned(actor, "refunded by the organizer"),
         )
         .await?;
     state.event_cache.clear();
