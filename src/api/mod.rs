@@ -1,6 +1,7 @@
 //! Server functions, one file per feature. Thin: authorise, parse, call a service, map errors.
 pub mod admin;
 pub mod auth;
+pub mod checkin;
 pub mod dashboard;
 pub mod events;
 pub mod orders;

@@ -28,6 +28,7 @@ macro_rules! status_enum {
 }
 
 mod account;
+mod checkin;
 mod checkout;
 pub mod dashboard;
 mod event;
@@ -41,6 +42,9 @@ mod slug;
 
 pub use account::{
     parse_display_name, AdminUserRow, Email, NewPassword, OutboxBacklog, Role, UserView,
+};
+pub use checkin::{
+    CheckInAnswer, CheckInCount, DoorData, DoorStaffRow, DoorTicket, ScanIn, ScanResult,
 };
 pub use checkout::{CheckoutError, EventOffer, SelectedLine, Selection, TicketOffer};
 pub use event::{

@@ -174,7 +174,10 @@ mod tests {
         assert_eq!(text.len(), PREFIX.len() + 118);
         assert_eq!(text, sign(CODE, 1, 0, &secret).unwrap(), "deterministic");
         let pass = pass_of(&text);
-        assert_eq!((pass.code.as_str(), pass.issue, pass.key_index), (CODE, 1, 0));
+        assert_eq!(
+            (pass.code.as_str(), pass.issue, pass.key_index),
+            (CODE, 1, 0)
+        );
         assert_eq!(pass.verify(&[(0, public)]), Ok(()));
         // Another event's key, or a key index the event does not have.
         let (_, other) = new_key_pair();
@@ -213,7 +216,10 @@ mod tests {
         assert_eq!(read(CODE), Ok(Scanned::Code(CODE.into())));
         let typed = "0123 4567 89ab cdef ghjk mnpq rstv wxyz";
         assert_eq!(read(typed), Ok(Scanned::Code(CODE.into())));
-        assert_eq!(read("0123456789ABCDEFGHJKMNPQRSTVWXYI"), Err(PassError::Unreadable));
+        assert_eq!(
+            read("0123456789ABCDEFGHJKMNPQRSTVWXYI"),
+            Err(PassError::Unreadable)
+        );
     }
 
     proptest! {

@@ -8,6 +8,7 @@ mod common;
 
 mod accounts;
 mod check;
+mod checkin;
 mod checkout;
 mod crash;
 mod dashboard;

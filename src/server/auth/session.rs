@@ -24,13 +24,19 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A new 256-bit random token, as 64 hex characters (sessions, door device links).
+pub fn new_token() -> String {
+    hex(&rand::random::<[u8; 32]>())
+}
+
+/// What the database keeps of a token: its SHA-256.
 pub fn session_key(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// Starts a session and returns the cookie token (never stored).
 pub async fn start(db: &Db, settings: &Settings, user_id: &str) -> Result<String, DbError> {
-    let token = hex(&rand::random::<[u8; 32]>());
+    let token = new_token();
     let expires_at = Utc::now() + Duration::seconds(settings.session_absolute_secs);
     SessionRepo(db)
         .create(&session_key(&token), user_id, expires_at)

@@ -1,6 +1,7 @@
 //! The database: one `Surreal<Any>` chosen by URL, the schema, and the one helper every
 //! statement goes through. `*Record` types never leave this folder.
 pub mod check;
+pub mod checkin;
 pub mod dashboard;
 pub mod events;
 pub mod oidc;
@@ -97,6 +98,7 @@ const SCHEMA: &[(&str, &str)] = &[
         include_str!("schema/010_email_delivery.surql"),
     ),
     ("011_lifecycle", include_str!("schema/011_lifecycle.surql")),
+    ("012_checkin", include_str!("schema/012_checkin.surql")),
 ];
 
 /// Enough for hundreds of buyers of one ticket type at once (about 5 s of backoff in all).

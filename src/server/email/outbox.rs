@@ -174,6 +174,22 @@ async fn ticket_email(
         })
         .collect::<Result<Vec<_>, String>>()?;
     let calendar = notices::calendar_file(state, &event, queued_at);
+    // Each QR code carries the ticket's signed pass.
+    let mut lines_of_tickets = Vec::with_capacity(tickets.len());
+    for t in tickets
+        .into_iter()
+        .filter(|t| t.status != TicketStatus::Void)
+    {
+        let pass =
+            crate::server::services::checkin::pass_for(state, &order.event, &t.code, t.issue)
+                .await
+                .map_err(|e| e.to_string())?;
+        lines_of_tickets.push(TicketLine {
+            reference: t.reference,
+            type_name: t.type_name,
+            code: pass,
+        });
+    }
     let mut email = templates::ticket_email(&TicketEmail {
         to: to.to_owned(),
         buyer_name: order.buyer_name.clone(),
@@ -184,15 +200,7 @@ async fn ticket_email(
         order_reference: order.reference.clone(),
         lines,
         total: amount(order.total_minor)?,
-        tickets: tickets
-            .into_iter()
-            .filter(|t| t.status != TicketStatus::Void)
-            .map(|t| TicketLine {
-                reference: t.reference,
-                type_name: t.type_name,
-                code: t.code,
-            })
-            .collect(),
+        tickets: lines_of_tickets,
         my_tickets_url: format!("{}/tickets", state.settings.public_base_url),
     });
     email.attachments.push(calendar);

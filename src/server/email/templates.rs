@@ -21,7 +21,7 @@ pub fn escape(text: &str) -> String {
 pub struct TicketLine {
     pub reference: String,
     pub type_name: String,
-    /// The secret the QR code encodes.
+    /// What the QR code encodes: the ticket's signed pass.
     pub code: String,
 }
 

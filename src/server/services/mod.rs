@@ -2,6 +2,7 @@
 pub mod accounts;
 pub mod catalog;
 pub mod check;
+pub mod checkin;
 pub mod dashboard;
 pub mod demo;
 pub mod events;

@@ -94,6 +94,8 @@ pub struct TicketRecord {
     pub code: String,
     pub reference: String,
     pub status: TicketStatus,
+    /// Grows when the ticket is re-issued; its pass carries it.
+    pub issue: i64,
 }
 
 #[derive(Debug, Clone, SurrealValue)]
@@ -372,7 +374,7 @@ impl OrderRepo<'_> {
         let sql = format!(
             "SELECT record::id(purchase) AS purchase, record::id(event) AS event,
                 ticket_type.name AS type_name, holder_name, code, reference, status,
-                event.starts_at AS starts_at, created_at
+                issue ?? 1 AS issue, event.starts_at AS starts_at, created_at
              FROM ticket WHERE {condition} ORDER BY starts_at ASC, created_at ASC, reference ASC"
         );
         self.0.rows(&sql, vars![("value", value.to_owned())]).await

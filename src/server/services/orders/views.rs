@@ -26,14 +26,28 @@ fn qr_svg(code: &str) -> String {
     }
 }
 
-fn ticket_view(t: &TicketRecord) -> TicketView {
-    TicketView {
+/// A ticket with the QR code of its signed pass.
+async fn ticket_view(state: &AppState, t: &TicketRecord) -> Result<TicketView, AppError> {
+    let pass =
+        crate::server::services::checkin::pass_for(state, &t.event, &t.code, t.issue).await?;
+    Ok(TicketView {
         reference: t.reference.clone(),
         type_name: t.type_name.clone(),
         holder_name: t.holder_name.clone(),
         status: t.status,
-        qr_svg: qr_svg(&t.code),
+        qr_svg: qr_svg(&pass),
+    })
+}
+
+async fn ticket_views<'a>(
+    state: &AppState,
+    tickets: impl IntoIterator<Item = &'a TicketRecord>,
+) -> Result<Vec<TicketView>, AppError> {
+    let mut views = Vec::new();
+    for t in tickets {
+        views.push(ticket_view(state, t).await?);
     }
+    Ok(views)
 }
 
 fn line_views(order: &OrderRecord) -> Result<Vec<OrderLineView>, AppError> {
@@ -82,7 +96,7 @@ pub async fn order_view(
         event_slug: event.slug,
         event_when: format_when(event.starts_at, &event.time_zone),
         status: order.status,
-        tickets: tickets.iter().map(ticket_view).collect(),
+        tickets: ticket_views(state, &tickets).await?,
         test_mode: state.payments.is_demo(),
         late_payment_refunded: order.late_payment_refunded,
     })
@@ -118,7 +132,7 @@ pub async fn my_tickets(
             place: place(&event.venue, &event.address, event.online_url.as_deref()),
             event_title: event.title,
             event_slug: event.slug,
-            tickets: list.into_iter().map(ticket_view).collect(),
+            tickets: ticket_views(state, list).await?,
         });
     }
     Ok(out)

@@ -1,0 +1,133 @@
+//! Door check-in: the scanner's data and scans (the event's organizer, its door staff, or a
+//! device link's token in `device`), and the organizer's management of doors.
+use crate::domain::{CheckInAnswer, DoorData, DoorStaffRow, ScanIn};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Runs `body` for the caller's door at the event, or refuses.
+#[cfg(feature = "ssr")]
+async fn at_door<T, F, Fut>(
+    event_id: String,
+    device: Option<String>,
+    body: F,
+) -> Result<T, AppError>
+where
+    F: FnOnce(crate::server::state::AppState, crate::server::services::checkin::Door) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    crate::api::serve(|state| async move {
+        use crate::server::{auth::guard, services::checkin};
+        let user = guard::current_user(&state).await?;
+        let door = checkin::door(
+            &state,
+            user.as_ref(),
+            &event_id,
+            device.as_deref(),
+            chrono::Utc::now(),
+        )
+        .await?;
+        body(state, door).await
+    })
+    .await
+}
+
+/// What the scanner keeps: public keys, tickets, counts.
+#[server]
+pub async fn get_door(event_id: String, device: Option<String>) -> Result<DoorData, AppError> {
+    at_door(event_id, device, |state, door| async move {
+        crate::server::services::checkin::door_data(&state, &door).await
+    })
+    .await
+}
+
+/// One scan: a signed pass or a typed code.
+#[server]
+pub async fn check_in_ticket(
+    event_id: String,
+    device: Option<String>,
+    scan_id: String,
+    text: String,
+    scanned_at: Option<String>,
+) -> Result<CheckInAnswer, AppError> {
+    at_door(event_id, device, |state, door| async move {
+        let scan = ScanIn {
+            scan_id,
+            text,
+            scanned_at,
+        };
+        crate::server::services::checkin::check_in(&state, &door, &scan, chrono::Utc::now()).await
+    })
+    .await
+}
+
+/// Scans queued while the door was offline.
+#[server(input = server_fn::codec::Json)]
+pub async fn sync_scans(
+    event_id: String,
+    device: Option<String>,
+    scans: Vec<ScanIn>,
+) -> Result<Vec<CheckInAnswer>, AppError> {
+    at_door(event_id, device, |state, door| async move {
+        crate::server::services::checkin::sync(&state, &door, scans, chrono::Utc::now()).await
+    })
+    .await
+}
+
+/// The organizer takes a check-in back.
+#[server]
+pub async fn undo_check_in(event_id: String, code: String) -> Result<(), AppError> {
+    at_door(event_id, None, |state, door| async move {
+        crate::server::services::checkin::undo(&state, &door, &code).await
+    })
+    .await
+}
+
+#[server]
+pub async fn list_door_staff(event_id: String) -> Result<Vec<DoorStaffRow>, AppError> {
+    at_door(event_id, None, |state, door| async move {
+        crate::server::services::checkin::staff(&state, &door, chrono::Utc::now()).await
+    })
+    .await
+}
+
+/// Adds an account, by email, as door staff of the event.
+#[server]
+pub async fn add_door_staff(event_id: String, email: String) -> Result<(), AppError> {
+    at_door(event_id, None, |state, door| async move {
+        let email = crate::domain::Email::parse(&email).map_err(|m| AppError::field("email", m))?;
+        crate::server::services::checkin::add_staff_account(&state, &door, &email).await
+    })
+    .await
+}
+
+/// Makes a device link for the event's scanner; the link is shown once.
+#[server]
+pub async fn create_door_link(
+    event_id: String,
+    label: String,
+    hours: String,
+) -> Result<String, AppError> {
+    at_door(event_id, None, |state, door| async move {
+        let hours = hours
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| AppError::field("hours", "Enter a number of hours."))?;
+        crate::server::services::checkin::create_device_link(
+            &state,
+            &door,
+            &label,
+            hours,
+            chrono::Utc::now(),
+        )
+        .await
+    })
+    .await
+}
+
+#[server]
+pub async fn revoke_door_staff(event_id: String, staff_id: String) -> Result<(), AppError> {
+    at_door(event_id, None, |state, door| async move {
+        crate::server::services::checkin::revoke_staff(&state, &door, &staff_id).await
+    })
+    .await
+}

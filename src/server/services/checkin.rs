@@ -1,0 +1,435 @@
+//! Door check-in: who may scan at an event (its organizer, staff accounts, device links),
+//! the event's signing keys, and each scan decided once, by its id, in one transaction.
+use crate::domain::{
+    CheckInAnswer, CheckInCount, DoorData, DoorStaffRow, DoorTicket, Email, ScanIn, ScanResult,
+};
+use crate::error::AppError;
+use crate::server::auth::guard::may_manage;
+use crate::server::auth::session::{new_token, session_key, CurrentUser};
+use crate::server::db::checkin::{CheckinRepo, ScanWrite};
+use crate::server::db::events::EventRecord;
+use crate::server::db::{new_id, DbError, EventRepo, UserRepo};
+use crate::server::format::format_when;
+use crate::server::passes::{self, Scanned};
+use crate::server::state::AppState;
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// A caller allowed to check in at one event.
+#[derive(Debug)]
+pub struct Door {
+    pub event: EventRecord,
+    /// Shown to other doors: "Door 2", the staff member's name.
+    pub label: String,
+    /// For the log: `user:<id>` or `door:<id>`.
+    pub actor: String,
+    /// The organizer (or an admin): may take a check-in back and manage doors.
+    pub organizer: bool,
+}
+
+/// The door of `user` (or of the device link `device`) at the event. Anyone else is
+/// refused; a link that expired or was revoked says so.
+pub async fn door(
+    state: &AppState,
+    user: Option<&CurrentUser>,
+    event_id: &str,
+    device: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Door, AppError> {
+    let (event, _) = EventRepo(&state.db)
+        .find_by_id(event_id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| AppError::NotFound("event".into()))?;
+    let repo = CheckinRepo(&state.db);
+    if let Some(token) = device.filter(|t| !t.is_empty()) {
+        let staff = repo
+            .staff_device(&session_key(token))
+            .await
+            .map_err(AppError::internal)?
+            .filter(|s| s.event == event.id)
+            .ok_or(AppError::Forbidden)?;
+        if staff.revoked_at.is_some() || staff.expires_at.is_none_or(|at| at <= now) {
+            return Err(AppError::Validation(
+                "This door link has expired or was withdrawn. Ask the organizer for a new one."
+                    .into(),
+            ));
+        }
+        return Ok(Door {
+            event,
+            label: staff.label,
+            actor: format!("door:{}", staff.id),
+            organizer: false,
+        });
+    }
+    let user = user.ok_or(AppError::Unauthenticated)?;
+    if may_manage(user, &event.organizer) {
+        return Ok(Door {
+            event,
+            label: user.name.clone(),
+            actor: format!("user:{}", user.id),
+            organizer: true,
+        });
+    }
+    let staff = repo
+        .staff_account(&event.id, &user.id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::Forbidden)?;
+    Ok(Door {
+        event,
+        label: staff.label,
+        actor: format!("user:{}", user.id),
+        organizer: false,
+    })
+}
+
+/// The event's keys as `(index, secret, public)`; the first is made on first use.
+async fn keys(state: &AppState, event_id: &str) -> Result<Vec<(u8, [u8; 32], [u8; 32])>, AppError> {
+    let repo = CheckinRepo(&state.db);
+    let mut stored = repo.keys(event_id).await.map_err(AppError::internal)?;
+    if stored.is_empty() {
+        let (secret, public) = passes::new_key_pair();
+        match repo
+            .add_key(event_id, 0, &B64.encode(secret), &B64.encode(public))
+            .await
+        {
+            // Another request made it first: use theirs.
+            Ok(()) | Err(DbError::Duplicate(_)) => {}
+            Err(e) => return Err(AppError::internal(e)),
+        }
+        stored = repo.keys(event_id).await.map_err(AppError::internal)?;
+    }
+    stored
+        .into_iter()
+        .map(|k| {
+            let bytes = |text: &str| -> Result<[u8; 32], AppError> {
+                B64.decode(text)
+                    .ok()
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| AppError::internal("a stored event key is malformed"))
+            };
+            Ok((
+                u8::try_from(k.key_index).map_err(AppError::internal)?,
+                bytes(&k.secret)?,
+                bytes(&k.public_key)?,
+            ))
+        })
+        .collect()
+}
+
+/// The text a ticket's QR code carries: its pass, signed with the event's newest key.
+pub async fn pass_for(
+    state: &AppState,
+    event_id: &str,
+    code: &str,
+    issue: i64,
+) -> Result<String, AppError> {
+    let keys = keys(state, event_id).await?;
+    let (index, secret, _) = keys
+        .last()
+        .ok_or_else(|| AppError::internal("no event key"))?;
+    passes::sign(code, u16::try_from(issue).unwrap_or(1), *index, secret)
+        .map_err(AppError::internal)
+}
+
+/// One scan, decided once: a repeat of its id gets the first answer.
+pub async fn check_in(
+    state: &AppState,
+    door: &Door,
+    scan: &ScanIn,
+    now: DateTime<Utc>,
+) -> Result<CheckInAnswer, AppError> {
+    let scan_id = scan.scan_id.trim();
+    if scan_id.is_empty() || scan_id.len() > 100 {
+        return Err(AppError::Validation(
+            "A scan needs an id of at most 100 characters.".into(),
+        ));
+    }
+    // A device's clock may be off: never in the future, never before the scan could be.
+    let scanned_at = scan
+        .scanned_at
+        .as_deref()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .filter(|t| *t <= now && *t > now - Duration::days(7))
+        .unwrap_or(now);
+    let (code, refused) = match passes::read(&scan.text) {
+        Ok(Scanned::Code(code)) => (Some(code), None),
+        Ok(Scanned::Pass(pass)) => {
+            let public: Vec<(u8, [u8; 32])> = keys(state, &door.event.id)
+                .await?
+                .into_iter()
+                .map(|(i, _, p)| (i, p))
+                .collect();
+            match pass.verify(&public) {
+                Ok(()) => (Some(pass.code), None),
+                Err(e) => (None, Some(e.to_string())),
+            }
+        }
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let repo = CheckinRepo(&state.db);
+    let recorded = repo
+        .record_scan(ScanWrite {
+            scan_id,
+            event_id: &door.event.id,
+            code: code.as_deref(),
+            door: &door.label,
+            actor: &door.actor,
+            scanned_at,
+            refused: refused.as_deref(),
+        })
+        .await;
+    match recorded {
+        // A repeated scan id: answer as the first time.
+        Ok(()) | Err(DbError::Duplicate(_)) => {}
+        Err(e) => return Err(AppError::internal(e)),
+    }
+    let row = repo
+        .scan(&door.event.id, scan_id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| AppError::Validation("That scan id was used at another event.".into()))?;
+    let result = ScanResult::parse(&row.result).unwrap_or(ScanResult::Refused);
+    let message = match result {
+        ScanResult::Admitted => "Welcome!".to_owned(),
+        ScanResult::Duplicate => match (row.checked_in_at, &row.checked_in_by) {
+            (Some(at), Some(by)) => format!(
+                "Already checked in at {} by {by}",
+                local_time(at, &door.event.time_zone)
+            ),
+            _ => "Already checked in".to_owned(),
+        },
+        ScanResult::Refused => row.reason.clone().unwrap_or_else(|| "Refused".into()),
+    };
+    Ok(CheckInAnswer {
+        scan_id: scan_id.to_owned(),
+        result,
+        holder: row.holder_name,
+        ticket_type: row.type_name,
+        message,
+    })
+}
+
+/// Queued scans from a door that was offline, in the order they were made.
+pub async fn sync(
+    state: &AppState,
+    door: &Door,
+    mut scans: Vec<ScanIn>,
+    now: DateTime<Utc>,
+) -> Result<Vec<CheckInAnswer>, AppError> {
+    if scans.len() > 1000 {
+        return Err(AppError::Validation(
+            "At most 1,000 scans at a time.".into(),
+        ));
+    }
+    scans.sort_by(|a, b| a.scanned_at.cmp(&b.scanned_at));
+    let mut answers = Vec::with_capacity(scans.len());
+    for scan in &scans {
+        answers.push(check_in(state, door, scan, now).await?);
+    }
+    Ok(answers)
+}
+
+fn local_time(at: DateTime<Utc>, time_zone: &str) -> String {
+    match time_zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => at.with_timezone(&tz).format("%H:%M").to_string(),
+        Err(_) => at.format("%H:%M UTC").to_string(),
+    }
+}
+
+/// Everything a door keeps: public keys, the ticket list (void ones are the revocations)
+/// and the counts.
+pub async fn door_data(state: &AppState, door: &Door) -> Result<DoorData, AppError> {
+    let repo = CheckinRepo(&state.db);
+    let public_keys = keys(state, &door.event.id)
+        .await?
+        .into_iter()
+        .map(|(i, _, p)| (i, B64.encode(p)))
+        .collect();
+    let zone = &door.event.time_zone;
+    let tickets = repo
+        .tickets(&door.event.id)
+        .await
+        .map_err(AppError::internal)?
+        .into_iter()
+        .map(|t| DoorTicket {
+            checked_in: t.checked_in_at.map(|at| {
+                format!(
+                    "{} by {}",
+                    local_time(at, zone),
+                    t.checked_in_by.unwrap_or_default()
+                )
+            }),
+            code: t.code,
+            holder: t.holder_name,
+            ticket_type: t.type_name,
+            status: t.status,
+        })
+        .collect();
+    Ok(DoorData {
+        event_id: door.event.id.clone(),
+        event_title: door.event.title.clone(),
+        when: format_when(door.event.starts_at, zone),
+        door: door.label.clone(),
+        can_undo: door.organizer,
+        public_keys,
+        tickets,
+        counts: counts(state, &door.event.id).await?,
+    })
+}
+
+/// Checked in of sold, per ticket type.
+pub async fn counts(state: &AppState, event_id: &str) -> Result<Vec<CheckInCount>, AppError> {
+    Ok(CheckinRepo(&state.db)
+        .counts(event_id)
+        .await
+        .map_err(AppError::internal)?
+        .into_iter()
+        .map(|c| CheckInCount {
+            ticket_type: c.type_name,
+            checked_in: u32::try_from(c.checked_in).unwrap_or(0),
+            sold: u32::try_from(c.sold).unwrap_or(0),
+        })
+        .collect())
+}
+
+/// The organizer takes a check-in back (a mistaken scan).
+pub async fn undo(state: &AppState, door: &Door, code: &str) -> Result<(), AppError> {
+    if !door.organizer {
+        return Err(AppError::Forbidden);
+    }
+    let code = match passes::read(code) {
+        Ok(Scanned::Code(code)) => code,
+        Ok(Scanned::Pass(pass)) => pass.code,
+        Err(e) => return Err(AppError::Validation(e.to_string())),
+    };
+    let undone = CheckinRepo(&state.db)
+        .undo(&door.event.id, &code, &new_id(), &door.actor)
+        .await
+        .map_err(AppError::internal)?;
+    if !undone {
+        return Err(AppError::Validation(
+            "That ticket is not checked in.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The organizer adds an account as a door of the event (it may check in there only).
+pub async fn add_staff_account(
+    state: &AppState,
+    door: &Door,
+    email: &Email,
+) -> Result<(), AppError> {
+    if !door.organizer {
+        return Err(AppError::Forbidden);
+    }
+    let user = UserRepo(&state.db)
+        .find_by_email(email.as_str())
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| {
+            AppError::field(
+                "email",
+                "No TickEx account has this email; ask them to register first.",
+            )
+        })?;
+    CheckinRepo(&state.db)
+        .add_staff(
+            &door.event.id,
+            &user.name,
+            Some(&user.id),
+            None,
+            None,
+            &door.actor,
+        )
+        .await
+        .map_err(AppError::internal)?;
+    Ok(())
+}
+
+/// The organizer makes a device link: opens the scanner of this event only, for `hours`.
+/// Returns the link; only its hash is stored, so it is shown once.
+pub async fn create_device_link(
+    state: &AppState,
+    door: &Door,
+    label: &str,
+    hours: i64,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    if !door.organizer {
+        return Err(AppError::Forbidden);
+    }
+    let label = label.trim();
+    if label.is_empty() || label.chars().count() > 40 {
+        return Err(AppError::field(
+            "label",
+            "Name the door in 1 to 40 characters, like “Door 2”.",
+        ));
+    }
+    if !(1..=24 * 14).contains(&hours) {
+        return Err(AppError::field(
+            "hours",
+            "A door link lasts from 1 hour to 14 days.",
+        ));
+    }
+    let token = new_token();
+    CheckinRepo(&state.db)
+        .add_staff(
+            &door.event.id,
+            label,
+            None,
+            Some(&session_key(&token)),
+            Some(now + Duration::hours(hours)),
+            &door.actor,
+        )
+        .await
+        .map_err(AppError::internal)?;
+    Ok(format!(
+        "{}/checkin/{}#device={token}",
+        state.settings.public_base_url, door.event.id
+    ))
+}
+
+pub async fn staff(
+    state: &AppState,
+    door: &Door,
+    now: DateTime<Utc>,
+) -> Result<Vec<DoorStaffRow>, AppError> {
+    if !door.organizer {
+        return Err(AppError::Forbidden);
+    }
+    Ok(CheckinRepo(&state.db)
+        .staff_of_event(&door.event.id)
+        .await
+        .map_err(AppError::internal)?
+        .into_iter()
+        .map(|s| DoorStaffRow {
+            active: s.revoked_at.is_none() && s.expires_at.is_none_or(|at| at > now),
+            expires: s
+                .expires_at
+                .map(|at| format_when(at, &door.event.time_zone)),
+            id: s.id,
+            label: s.label,
+            email: s.email,
+        })
+        .collect())
+}
+
+pub async fn revoke_staff(state: &AppState, door: &Door, staff_id: &str) -> Result<(), AppError> {
+    if !door.organizer {
+        return Err(AppError::Forbidden);
+    }
+    let revoked = CheckinRepo(&state.db)
+        .revoke_staff(&door.event.id, staff_id)
+        .await
+        .map_err(AppError::internal)?;
+    if !revoked {
+        return Err(AppError::NotFound("door".into()));
+    }
+    Ok(())
+}
