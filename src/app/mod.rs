@@ -12,10 +12,10 @@ use leptos_router::{
     path, SsrMode,
 };
 use pages::{
-    AccountPage, AdminPaymentsPage, AdminUsersPage, DashboardPage, DemoPaymentPage, DevMailboxPage,
-    EditEventPage, EventPage, EventSalesPage, ForgotPasswordPage, HomePage, LoginPage,
-    ManagedOrderPage, MyTicketsPage, NewEventPage, NotFoundPage, OrderPage, RegisterPage,
-    ResetPasswordPage, VerifyEmailPage,
+    AccountPage, AdminPaymentsPage, AdminUsersPage, CheckInPage, DashboardPage, DemoPaymentPage,
+    DevMailboxPage, EditEventPage, EventPage, EventSalesPage, ForgotPasswordPage, HomePage,
+    LoginPage, ManagedOrderPage, MyTicketsPage, NewEventPage, NotFoundPage, OrderPage,
+    RegisterPage, ResetPasswordPage, VerifyEmailPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async />
                     <Route path=path!("/dev/mailbox") view=DevMailboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/checkin/:event") view=CheckInPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />

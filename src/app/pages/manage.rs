@@ -1,5 +1,6 @@
 //! The organizer's view of one event's sales: orders with search and status filter,
 //! attendees, CSV exports, and each order's detail with its status log and actions.
+use super::doors::DoorsPanel;
 use super::guard::OrganizerOnly;
 use super::orders::{OrderSummary, ResendTickets};
 use super::ErrorPanel;
@@ -60,6 +61,7 @@ pub fn EventSalesPage() -> impl IntoView {
                                     <a href=format!("/dashboard/events/{}/export/attendees", data.id) rel="external" download>"Attendees CSV"</a>
                                 </p>
                             </header>
+                            <DoorsPanel event_id=data.id.clone() />
                         }
                         .into_any(),
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),

@@ -3,7 +3,9 @@ mod admin_payments;
 mod auth;
 #[cfg(feature = "hydrate")]
 mod browser;
+mod checkin;
 mod dashboard;
+mod doors;
 mod editor;
 mod event;
 mod guard;
@@ -18,6 +20,7 @@ pub use auth::{
     AccountPage, ForgotPasswordPage, LoginPage, LogoutButton, RegisterPage, ResetPasswordPage,
     VerifyEmailPage,
 };
+pub use checkin::CheckInPage;
 pub use dashboard::DashboardPage;
 pub use editor::{EditEventPage, NewEventPage};
 pub use event::EventPage;

@@ -142,12 +142,17 @@ pub async fn check_in(
     scan: &ScanIn,
     now: DateTime<Utc>,
 ) -> Result<CheckInAnswer, AppError> {
-    let scan_id = scan.scan_id.trim();
-    if scan_id.is_empty() || scan_id.len() > 100 {
-        return Err(AppError::Validation(
-            "A scan needs an id of at most 100 characters.".into(),
-        ));
-    }
+    // A door online may leave the id to the server; a queued offline scan brings its own.
+    let made_here = new_id();
+    let scan_id = match scan.scan_id.trim() {
+        "" => made_here.as_str(),
+        id if id.len() <= 100 => id,
+        _ => {
+            return Err(AppError::Validation(
+                "A scan id has at most 100 characters.".into(),
+            ))
+        }
+    };
     // A device's clock may be off: never in the future, never before the scan could be.
     let scanned_at = scan
         .scanned_at
