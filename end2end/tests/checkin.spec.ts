@@ -74,6 +74,11 @@ test("an organizer admits a buyer at the door, once, and a device link opens the
   await page.getByRole("button", { name: `Check in ${buyerName}` }).click();
   await expect(page.getByRole("status").filter({ hasText: "Admitted" })).toContainText(`${buyerName} · Entry`);
   await expect(page.locator('[data-metric="Entry"] .metric-value')).toHaveText("1 / 1");
+  // The event's page shows it too, with the time and the door in the attendee list.
+  await page.goBack();
+  await expect(page.locator('[data-metric="Checked in Entry"] .metric-value')).toHaveText("1 / 1");
+  const attendees = page.getByRole("region", { name: "Attendees" });
+  await expect(attendees.getByRole("row").filter({ hasText: buyerName })).toContainText("by Olga Organizer");
 
   // A phone with the device link and no account: the same ticket is already in.
   const phoneContext = await browser.newContext();

@@ -1,6 +1,6 @@
 //! Door check-in: the scanner's data and scans (the event's organizer, its door staff, or a
 //! device link's token in `device`), and the organizer's management of doors.
-use crate::domain::{CheckInAnswer, DoorData, DoorStaffRow, ScanIn};
+use crate::domain::{CheckInAnswer, CheckInCount, DoorData, DoorStaffRow, ScanIn};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -69,6 +69,15 @@ pub async fn sync_scans(
 ) -> Result<Vec<CheckInAnswer>, AppError> {
     at_door(event_id, device, |state, door| async move {
         crate::server::services::checkin::sync(&state, &door, scans, chrono::Utc::now()).await
+    })
+    .await
+}
+
+/// Checked in of sold per ticket type, for the event's page.
+#[server]
+pub async fn get_checkin_counts(event_id: String) -> Result<Vec<CheckInCount>, AppError> {
+    at_door(event_id, None, |state, door| async move {
+        crate::server::services::checkin::counts(&state, &door.event.id).await
     })
     .await
 }

@@ -190,6 +190,8 @@ pub struct AttendeeRow {
     pub status: TicketStatus,
     pub order_id: String,
     pub order_reference: String,
+    /// "19:02 by Door 2" once checked in.
+    pub checked_in: Option<String>,
 }
 
 /// One entry of an order's append-only status log.

@@ -30,6 +30,18 @@ pub fn place(venue: &str, address: &str, online: Option<&str>) -> String {
     }
 }
 
+/// "19:02 by Door 2": when (in the event's zone) and where a ticket was checked in.
+pub fn checked_in_text(at: DateTime<Utc>, by: Option<&str>, time_zone: &str) -> String {
+    let time = match time_zone.parse::<Tz>() {
+        Ok(tz) => at.with_timezone(&tz).format("%H:%M").to_string(),
+        Err(_) => at.format("%H:%M UTC").to_string(),
+    };
+    match by {
+        Some(door) => format!("{time} by {door}"),
+        None => time,
+    }
+}
+
 /// RFC 3339 with the event zone's offset, as schema.org wants it.
 pub fn iso_in_zone(at: DateTime<Utc>, time_zone: &str) -> String {
     match time_zone.parse::<Tz>() {

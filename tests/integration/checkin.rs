@@ -300,6 +300,22 @@ async fn an_old_bare_code_checks_in_online() {
     assert_eq!(answer.result, ScanResult::Admitted);
     let data = checkin::door_data(state, &door).await.unwrap();
     assert_eq!(data.public_keys.len(), 1);
-    assert!(data.tickets[0].checked_in.is_some());
+    assert!(data.tickets[0]
+        .checked_in
+        .as_deref()
+        .unwrap()
+        .ends_with(" by Ops"));
+    // The attendee export says when and at which door.
+    let export =
+        tickex::server::services::dashboard::export_csv(state, &admin(), &event, "attendees")
+            .await
+            .unwrap();
+    let header = export.csv.lines().next().unwrap();
+    assert!(header.ends_with(",checked_in_at_utc,door"), "{header}");
+    assert!(
+        export.csv.lines().nth(1).unwrap().ends_with(",Ops"),
+        "{}",
+        export.csv
+    );
     app.stop().await;
 }

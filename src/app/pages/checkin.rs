@@ -26,18 +26,7 @@ pub fn CheckInPage() -> impl IntoView {
             .map(str::to_owned)
     };
     let check_in = ServerAction::<CheckInTicket>::new();
-    let tick = RwSignal::new(0_u32);
-    Effect::new(move |_| {
-        let handle = set_interval_with_handle(
-            move || tick.update(|t| *t += 1),
-            std::time::Duration::from_secs(5),
-        );
-        on_cleanup(move || {
-            if let Ok(handle) = handle {
-                handle.clear();
-            }
-        });
-    });
+    let tick = super::use_ticker(std::time::Duration::from_secs(5));
     let door = LocalResource::new(move || {
         let (event_id, device) = (event_id(), device());
         check_in.version().get();

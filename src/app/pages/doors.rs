@@ -1,7 +1,9 @@
 //! The organizer's doors of one event: open the scanner, add staff by email, make a device
 //! link for a phone at the door (shown once), withdraw either.
 use super::ErrorPanel;
-use crate::api::checkin::{list_door_staff, AddDoorStaff, CreateDoorLink, RevokeDoorStaff};
+use crate::api::checkin::{
+    get_checkin_counts, list_door_staff, AddDoorStaff, CreateDoorLink, RevokeDoorStaff,
+};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
@@ -40,12 +42,35 @@ pub fn DoorsPanel(event_id: String) -> impl IntoView {
             </div>
         })
     };
+    // Live while the page is open: the counts follow every door every five seconds.
+    let tick = super::use_ticker(std::time::Duration::from_secs(5));
+    let counts = {
+        let event_id = event_id.clone();
+        Resource::new(
+            move || tick.get(),
+            move |_| get_checkin_counts(event_id.clone()),
+        )
+    };
     let (add_event, link_event) = (event_id.clone(), event_id.clone());
     let revoke_event = StoredValue::new(event_id.clone());
     view! {
         <section class="panel" aria-labelledby="doors-heading">
             <h2 id="doors-heading">"Door check-in"</h2>
             <p><a class="button button-secondary" href=format!("/checkin/{event_id}")>"Open the scanner"</a></p>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    counts.await.ok().map(|counts| view! {
+                        <ul class="metric-grid" aria-label="Checked in">
+                            {counts.into_iter().map(|c| view! {
+                                <li class="panel metric" data-metric=format!("Checked in {}", c.ticket_type)>
+                                    <span class="metric-label">{format!("{} checked in", c.ticket_type)}</span>
+                                    <strong class="metric-value">{format!("{} / {}", c.checked_in, c.sold)}</strong>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    })
+                })}
+            </Transition>
             {problem}
             {new_link}
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading doors…"</p> }>

@@ -213,7 +213,8 @@ fn AttendeesTable(rows: Vec<AttendeeRow>) -> impl IntoView {
                 <thead><tr>
                     <th scope="col">"Ticket"</th><th scope="col">"Name"</th>
                     <th scope="col">"Email"</th><th scope="col">"Type"</th>
-                    <th scope="col">"Status"</th><th scope="col">"Order"</th>
+                    <th scope="col">"Status"</th><th scope="col">"Checked in"</th>
+                    <th scope="col">"Order"</th>
                 </tr></thead>
                 <tbody>
                     {rows.into_iter().map(|row| view! {
@@ -223,6 +224,7 @@ fn AttendeesTable(rows: Vec<AttendeeRow>) -> impl IntoView {
                             <td>{row.buyer_email}</td>
                             <td>{row.type_name}</td>
                             <td>{ticket_status_label(row.status)}</td>
+                            <td>{row.checked_in.unwrap_or_default()}</td>
                             <td><a href=format!("/dashboard/orders/{}", row.order_id)>{row.order_reference}</a></td>
                         </tr>
                     }).collect_view()}

@@ -33,6 +33,21 @@ pub use orders::{DemoPaymentPage, DevMailboxPage, MyTicketsPage, OrderPage};
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// A counter that grows every `every` while the page is open in a browser (never on the
+/// server): a resource that reads it refreshes on that beat.
+pub fn use_ticker(every: std::time::Duration) -> RwSignal<u32> {
+    let tick = RwSignal::new(0_u32);
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(move || tick.update(|t| *t += 1), every);
+        on_cleanup(move || {
+            if let Ok(handle) = handle {
+                handle.clear();
+            }
+        });
+    });
+    tick
+}
+
 /// The error of the server function at `action_path` after a form was posted without
 /// JavaScript: the server sent the browser back with it in the URL.
 pub fn error_from_url(action_path: &str) -> Option<AppError> {

@@ -75,6 +75,8 @@ pub struct AttendeeCsvRecord {
     pub type_name: String,
     pub status: TicketStatus,
     pub order_reference: String,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub checked_in_by: Option<String>,
 }
 
 /// The totals of every event in one currency, from the events' counters.
@@ -185,7 +187,8 @@ impl DashboardRepo<'_> {
             .rows(
                 "SELECT reference, holder_name, purchase.buyer.email AS buyer_email,
                     ticket_type.name AS type_name, status,
-                    purchase.reference AS order_reference, created_at
+                    purchase.reference AS order_reference, checked_in_at, checked_in_by,
+                    created_at
                  FROM ticket WHERE event = type::record('event', $event)
                  ORDER BY created_at ASC",
                 vars![("event", event_id.to_owned())],

@@ -9,7 +9,7 @@ use crate::server::auth::session::{new_token, session_key, CurrentUser};
 use crate::server::db::checkin::{CheckinRepo, ScanWrite};
 use crate::server::db::events::EventRecord;
 use crate::server::db::{new_id, DbError, EventRepo, UserRepo};
-use crate::server::format::format_when;
+use crate::server::format::{checked_in_text, format_when};
 use crate::server::passes::{self, Scanned};
 use crate::server::state::AppState;
 use base64::Engine;
@@ -202,9 +202,9 @@ pub async fn check_in(
     let message = match result {
         ScanResult::Admitted => "Welcome!".to_owned(),
         ScanResult::Duplicate => match (row.checked_in_at, &row.checked_in_by) {
-            (Some(at), Some(by)) => format!(
-                "Already checked in at {} by {by}",
-                local_time(at, &door.event.time_zone)
+            (Some(at), by) => format!(
+                "Already checked in at {}",
+                checked_in_text(at, by.as_deref(), &door.event.time_zone)
             ),
             _ => "Already checked in".to_owned(),
         },
@@ -239,13 +239,6 @@ pub async fn sync(
     Ok(answers)
 }
 
-fn local_time(at: DateTime<Utc>, time_zone: &str) -> String {
-    match time_zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => at.with_timezone(&tz).format("%H:%M").to_string(),
-        Err(_) => at.format("%H:%M UTC").to_string(),
-    }
-}
-
 /// Everything a door keeps: public keys, the ticket list (void ones are the revocations)
 /// and the counts.
 pub async fn door_data(state: &AppState, door: &Door) -> Result<DoorData, AppError> {
@@ -262,13 +255,9 @@ pub async fn door_data(state: &AppState, door: &Door) -> Result<DoorData, AppErr
         .map_err(AppError::internal)?
         .into_iter()
         .map(|t| DoorTicket {
-            checked_in: t.checked_in_at.map(|at| {
-                format!(
-                    "{} by {}",
-                    local_time(at, zone),
-                    t.checked_in_by.unwrap_or_default()
-                )
-            }),
+            checked_in: t
+                .checked_in_at
+                .map(|at| checked_in_text(at, t.checked_in_by.as_deref(), zone)),
             code: t.code,
             holder: t.holder_name,
             ticket_type: t.type_name,

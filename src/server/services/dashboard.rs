@@ -180,7 +180,16 @@ pub async fn export_csv(
                 .attendees_for_export(event_id)
                 .await
                 .map_err(AppError::internal)?;
-            let mut out = csv_line(&["ticket", "name", "email", "ticket_type", "status", "order"]);
+            let mut out = csv_line(&[
+                "ticket",
+                "name",
+                "email",
+                "ticket_type",
+                "status",
+                "order",
+                "checked_in_at_utc",
+                "door",
+            ]);
             for r in rows {
                 out.push_str(&csv_line(&[
                     r.reference,
@@ -189,6 +198,10 @@ pub async fn export_csv(
                     r.type_name,
                     r.status.as_str().to_owned(),
                     r.order_reference,
+                    r.checked_in_at
+                        .map(|at| at.to_rfc3339())
+                        .unwrap_or_default(),
+                    r.checked_in_by.unwrap_or_default(),
                 ]));
             }
             out

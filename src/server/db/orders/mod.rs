@@ -96,6 +96,8 @@ pub struct TicketRecord {
     pub status: TicketStatus,
     /// Grows when the ticket is re-issued; its pass carries it.
     pub issue: i64,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub checked_in_by: Option<String>,
 }
 
 #[derive(Debug, Clone, SurrealValue)]
@@ -374,7 +376,8 @@ impl OrderRepo<'_> {
         let sql = format!(
             "SELECT record::id(purchase) AS purchase, record::id(event) AS event,
                 ticket_type.name AS type_name, holder_name, code, reference, status,
-                issue ?? 1 AS issue, event.starts_at AS starts_at, created_at
+                issue ?? 1 AS issue, checked_in_at, checked_in_by, event.starts_at AS starts_at,
+                created_at
              FROM ticket WHERE {condition} ORDER BY starts_at ASC, created_at ASC, reference ASC"
         );
         self.0.rows(&sql, vars![("value", value.to_owned())]).await

@@ -33,6 +33,8 @@ pub struct AttendeeRecord {
     pub status: TicketStatus,
     pub order_id: String,
     pub order_reference: String,
+    pub checked_in_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub checked_in_by: Option<String>,
 }
 
 #[derive(Debug, Clone, SurrealValue)]
@@ -94,7 +96,7 @@ impl OrderRepo<'_> {
             .rows(
                 "SELECT reference, holder_name, purchase.buyer.email AS buyer_email,
                     ticket_type.name AS type_name, status, record::id(purchase) AS order_id,
-                    purchase.reference AS order_reference, created_at
+                    purchase.reference AS order_reference, checked_in_at, checked_in_by, created_at
                  FROM ticket WHERE event = type::record('event', $event)
                     AND ($text = '' OR string::contains(string::lowercase(reference), $text)
                         OR string::contains(string::lowercase(holder_name), $text)

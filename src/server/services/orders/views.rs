@@ -11,7 +11,7 @@ use crate::server::db::events::EventRecord;
 use crate::server::db::orders::{AttendeeRecord, OrderRecord, OrderRepo, TicketRecord};
 use crate::server::db::outbox::OutboxRepo;
 use crate::server::db::EventRepo;
-use crate::server::format::{format_when, money, place};
+use crate::server::format::{checked_in_text, format_when, money, place};
 use crate::server::state::AppState;
 
 fn qr_svg(code: &str) -> String {
@@ -151,8 +151,11 @@ async fn managed_event(
     Ok(event)
 }
 
-fn attendee_row(r: AttendeeRecord) -> AttendeeRow {
+fn attendee_row(r: AttendeeRecord, time_zone: &str) -> AttendeeRow {
     AttendeeRow {
+        checked_in: r
+            .checked_in_at
+            .map(|at| checked_in_text(at, r.checked_in_by.as_deref(), time_zone)),
         status: r.status,
         reference: r.reference,
         holder_name: r.holder_name,
@@ -201,12 +204,15 @@ pub async fn event_attendees(
     event_id: &str,
     search: &OrderSearch,
 ) -> Result<Vec<AttendeeRow>, AppError> {
-    managed_event(state, user, event_id).await?;
+    let event = managed_event(state, user, event_id).await?;
     let records = OrderRepo(&state.db)
         .search_attendees(event_id, search, ORGANIZER_LIST_LIMIT)
         .await
         .map_err(AppError::internal)?;
-    Ok(records.into_iter().map(attendee_row).collect())
+    Ok(records
+        .into_iter()
+        .map(|r| attendee_row(r, &event.time_zone))
+        .collect())
 }
 
 /// One order with its tickets and status log, for its event's organizer or an admin.
@@ -224,6 +230,9 @@ pub async fn managed_order(
         .map_err(AppError::internal)?
         .into_iter()
         .map(|t| AttendeeRow {
+            checked_in: t
+                .checked_in_at
+                .map(|at| checked_in_text(at, t.checked_in_by.as_deref(), &event.time_zone)),
             status: t.status,
             reference: t.reference,
             holder_name: t.holder_name,
