@@ -2,17 +2,19 @@
 //! `surrealkv://` database (the default engine) and drives it over HTTP like browsers would.
 //!
 //!   make load                      # every scenario below, one table each
-//!   make load ARGS="flash"         # one of: page, purchase, flash, crash, attack
+//!   make load ARGS="flash"         # one of: page, purchase, flash, crash, attack, door
 //!   make load ARGS="ws-probe"      # concurrent queries on TICKEX_DATABASE_URL (scale-out)
 //!
 //! Sizes come from the environment (and `LOAD_DATABASE_URL` replaces the database): LOAD_SECS (per page run, default 10), LOAD_BUYERS
-//! (purchase, default 1000), LOAD_FLASH_BUYERS / LOAD_FLASH_TICKETS (5000 / 500).
+//! (purchase, default 1000), LOAD_FLASH_BUYERS / LOAD_FLASH_TICKETS (5000 / 500),
+//! LOAD_DOOR_TICKETS / LOAD_DOORS / LOAD_DOOR_PACE_MS (5000 / 50 / 0: a door's pause before
+//! each scan, 0 for every door at full speed).
 //! The client shares the machine with the server, so every figure is a lower bound.
 #[path = "../tests/common/mod.rs"]
 mod common;
 
 use common::process::{
-    create_event, free_port, http_client, register_many, Buyer, Purchase, Server,
+    create_event, create_event_by, free_port, http_client, register_many, Buyer, Purchase, Server,
 };
 use futures::stream::{self, StreamExt};
 use std::path::Path;
@@ -477,6 +479,125 @@ async fn ws_probe() {
     );
 }
 
+/// The door: `LOAD_DOOR_TICKETS` sold tickets, each scanned by two of `LOAD_DOORS` doors
+/// (device links) at once, all doors at full speed. Every ticket must be admitted exactly
+/// once; the other scan of each is "already checked in".
+async fn door_scenario(server: &Server) {
+    use leptos::server_fn::ServerFn;
+    use tickex::api::checkin::{CheckInTicket, CreateDoorLink, GetDoor};
+    use tickex::domain::{CheckInAnswer, DoorData, ScanResult};
+    let tickets = env_usize("LOAD_DOOR_TICKETS", 5000);
+    let doors = env_usize("LOAD_DOORS", 50).max(2);
+    let pace = Duration::from_millis(env_usize("LOAD_DOOR_PACE_MS", 0) as u64);
+    let (organizer, _, event, ticket_type) = create_event_by(&server.base, tickets).await;
+    let (buyers, _) = register_many(&server.base, tickets.div_ceil(10), "door-buyer").await;
+    let (_, failed) = shop(&buyers, &event, &ticket_type, 10).await;
+    assert_eq!(failed, 0, "every ticket sold");
+    let (_, body) = organizer
+        .call(GetDoor::PATH, &[("event_id", &event), ("device", "")])
+        .await;
+    let door: DoorData = serde_json::from_str(&body).expect("door data");
+    let codes: Vec<String> = door
+        .tickets
+        .into_iter()
+        .map(|t| t.code)
+        .take(tickets)
+        .collect();
+    let mut links = Vec::with_capacity(doors);
+    for d in 0..doors {
+        let label = format!("Door {d}");
+        let (status, body) = organizer
+            .call(
+                CreateDoorLink::PATH,
+                &[("event_id", &event), ("label", &label), ("hours", "4")],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let url: String = serde_json::from_str(&body).unwrap();
+        links.push(url.split("#device=").nth(1).unwrap().to_owned());
+    }
+    // Each ticket twice, by doors half the room apart, the two scans next to each other.
+    let scans: Vec<(usize, usize)> = (0..codes.len())
+        .flat_map(|t| [(t, t % doors), (t, (t + doors / 2) % doors)])
+        .collect();
+    let client = http_client();
+    let url = format!("{}{}", server.base, CheckInTicket::PATH);
+    let started = Instant::now();
+    let answers: Vec<(Option<ScanResult>, Duration)> = stream::iter(scans.iter().enumerate())
+        .map(|(n, (t, d))| {
+            let (client, url) = (client.clone(), url.clone());
+            let (event, code, token) = (event.clone(), codes[*t].clone(), links[*d].clone());
+            async move {
+                tokio::time::sleep(pace).await;
+                let scan_id = format!("load-{n}");
+                let at = Instant::now();
+                let result = client
+                    .post(&url)
+                    .form(&[
+                        ("event_id", event.as_str()),
+                        ("device", token.as_str()),
+                        ("scan_id", scan_id.as_str()),
+                        ("text", code.as_str()),
+                    ])
+                    .send()
+                    .await;
+                let answer = match result {
+                    Ok(r) => r
+                        .text()
+                        .await
+                        .ok()
+                        .and_then(|b| serde_json::from_str::<CheckInAnswer>(&b).ok())
+                        .map(|a| a.result),
+                    Err(_) => None,
+                };
+                (answer, at.elapsed())
+            }
+        })
+        .buffer_unordered(doors)
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    let count = |want: Option<ScanResult>| answers.iter().filter(|(r, _)| *r == want).count();
+    let (admitted, duplicate) = (
+        count(Some(ScanResult::Admitted)),
+        count(Some(ScanResult::Duplicate)),
+    );
+    let mut latencies = Latencies(answers.iter().map(|(_, d)| *d).collect());
+    println!(
+        "\n### Door: {} tickets, each scanned by two of {doors} doors at once ({} scans over HTTP, {} ms between a door's scans)\n",
+        codes.len(),
+        scans.len(),
+        pace.as_millis()
+    );
+    row(&[
+        "scans/s".into(),
+        "p50 ms".into(),
+        "p90 ms".into(),
+        "p99 ms".into(),
+        "admitted".into(),
+        "already checked in".into(),
+        "errors".into(),
+        "server RSS MiB".into(),
+    ]);
+    row(&vec!["---".to_owned(); 8]);
+    row(&[
+        format!("{:.0}", scans.len() as f64 / elapsed.as_secs_f64()),
+        format!("{:.1}", latencies.pct(0.5)),
+        format!("{:.1}", latencies.pct(0.9)),
+        format!("{:.1}", latencies.pct(0.99)),
+        admitted.to_string(),
+        duplicate.to_string(),
+        (scans.len() - admitted - duplicate).to_string(),
+        format!("{:.0}", common::rss_mib(server.pid())),
+    ]);
+    assert_eq!(admitted, codes.len(), "every ticket admitted exactly once");
+    assert_eq!(
+        duplicate,
+        codes.len(),
+        "every second scan told it is in already"
+    );
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let wanted: Vec<String> = std::env::args()
@@ -513,6 +634,17 @@ async fn main() {
     }
     if run("flash") {
         flash_scenario(&root.path().join("flash")).await;
+    }
+    if run("door") {
+        let server = Server::start(&root.path().join("door"), free_port()).await;
+        door_scenario(&server).await;
+        server.stop();
+        let (passed, report) = Server::check(Some(&root.path().join("door")));
+        println!(
+            "\n`tickex check` after the door run: {}",
+            if passed { "passed" } else { "FAILED" }
+        );
+        assert!(passed, "{report}");
     }
     if run("crash") {
         let n = env_usize("LOAD_CRASH_BUYERS", 400);

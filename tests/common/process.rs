@@ -208,6 +208,12 @@ impl Buyer {
 
 /// An organizer's published event with one ticket type; returns (slug, event id, type id).
 pub async fn create_event(base: &str, capacity: usize) -> (String, String, String) {
+    let (_, slug, event, ticket_type) = create_event_by(base, capacity).await;
+    (slug, event, ticket_type)
+}
+
+/// [`create_event`], with the organizer (signed in) as well.
+pub async fn create_event_by(base: &str, capacity: usize) -> (Buyer, String, String, String) {
     let organizer = Buyer::register(base, &super::unique_email("load-org"), true).await;
     let fields = super::event_fields_with(
         "Load Test Live",
@@ -238,11 +244,9 @@ pub async fn create_event(base: &str, capacity: usize) -> (String, String, Strin
         let start = rest.find("value=\"").unwrap() + 7;
         rest[start..start + rest[start..].find('"').unwrap()].to_owned()
     };
-    (
-        path,
-        value_after("name=\"event_id\""),
-        value_after("name=\"lines[0][ticket_type_id]\""),
-    )
+    let event = value_after("name=\"event_id\"");
+    let ticket_type = value_after("name=\"lines[0][ticket_type_id]\"");
+    (organizer, path, event, ticket_type)
 }
 
 pub async fn register_many(base: &str, n: usize, tag: &str) -> (Vec<Buyer>, Duration) {

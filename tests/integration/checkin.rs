@@ -93,15 +93,34 @@ async fn two_doors_scanning_one_ticket_at_once_admit_it_once() {
         "{duplicate:?}"
     );
     assert_eq!(duplicate.holder.as_deref(), Some("Buyer 0"));
+    // Online, the server's clock orders scans: a scan handled later with an earlier time
+    // (two requests racing) is a duplicate, never a second admission.
+    let (_, more) = tickets(&app, &event, &types[0], 1).await;
+    let now = Utc::now();
+    let first = checkin::check_in(state, &door, &scan("r-1", &more[0], None), now)
+        .await
+        .unwrap();
+    let raced = checkin::check_in(
+        state,
+        &door,
+        &scan("r-2", &more[0], None),
+        now - Duration::seconds(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (first.result, raced.result),
+        (ScanResult::Admitted, ScanResult::Duplicate)
+    );
     // A repeated scan id is answered as the first time and records nothing new.
     let again = checkin::check_in(state, &door, &scans[0], Utc::now())
         .await
         .unwrap();
     assert_eq!(again.result, answers[0].result);
     let rows: Vec<i64> = query(&app, "RETURN [count(SELECT id FROM checkin)]", &[]).await;
-    assert_eq!(rows, vec![20]);
+    assert_eq!(rows, vec![22]);
     let counts = checkin::counts(state, &event).await.unwrap();
-    assert_eq!((counts[0].checked_in, counts[0].sold), (5, 5));
+    assert_eq!((counts[0].checked_in, counts[0].sold), (6, 6));
     assert_eq!(crate::check::violations(&app).await, Vec::<String>::new());
     app.stop().await;
 }

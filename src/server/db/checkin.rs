@@ -39,6 +39,10 @@ pub struct ScanWrite<'a> {
     pub door: &'a str,
     pub actor: &'a str,
     pub scanned_at: DateTime<Utc>,
+    /// Made offline and synced later: only such a scan may supersede an earlier admission
+    /// (an online scan's time is when the server saw it, and two doors racing online must
+    /// never both admit).
+    pub queued: bool,
     /// Why the scan was refused before the ticket was looked up (a forged pass).
     pub refused: Option<&'a str>,
 }
@@ -214,7 +218,7 @@ impl CheckinRepo<'_> {
                     ELSE IF $t = NONE { 'refused' }
                     ELSE IF $t.status = 'void' { 'refused' }
                     ELSE IF $t.status = 'valid' { 'admitted' }
-                    ELSE IF $scanned_at < $t.checked_in_at { 'earlier' }
+                    ELSE IF $queued AND $scanned_at < $t.checked_in_at { 'earlier' }
                     ELSE { 'duplicate' };
                  LET $reason = IF $refused { $refused }
                     ELSE IF $t = NONE { 'not a ticket for this event' }
@@ -244,6 +248,7 @@ impl CheckinRepo<'_> {
                     ("door", scan.door.to_owned()),
                     ("actor", scan.actor.to_owned()),
                     ("scanned_at", scan.scanned_at),
+                    ("queued", scan.queued),
                     ("refused", scan.refused.map(str::to_owned))
                 ],
             )

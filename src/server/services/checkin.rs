@@ -154,13 +154,12 @@ pub async fn check_in(
         }
     };
     // A device's clock may be off: never in the future, never before the scan could be.
-    let scanned_at = scan
+    let queued_at = scan
         .scanned_at
         .as_deref()
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.with_timezone(&Utc))
-        .filter(|t| *t <= now && *t > now - Duration::days(7))
-        .unwrap_or(now);
+        .filter(|t| *t <= now && *t > now - Duration::days(7));
     let (code, refused) = match passes::read(&scan.text) {
         Ok(Scanned::Code(code)) => (Some(code), None),
         Ok(Scanned::Pass(pass)) => {
@@ -184,7 +183,8 @@ pub async fn check_in(
             code: code.as_deref(),
             door: &door.label,
             actor: &door.actor,
-            scanned_at,
+            scanned_at: queued_at.unwrap_or(now),
+            queued: queued_at.is_some(),
             refused: refused.as_deref(),
         })
         .await;
