@@ -61,13 +61,15 @@ pub fn EventSalesPage() -> impl IntoView {
                                     <a href=format!("/dashboard/events/{}/export/attendees", data.id) rel="external" download>"Attendees CSV"</a>
                                 </p>
                             </header>
-                            <DoorsPanel event_id=data.id.clone() />
                         }
                         .into_any(),
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     }
                 })}
             </Suspense>
+            // Its resources are made here, outside the event's Suspense, so the page hydrates
+            // with them in the same order as the server rendered them.
+            <DoorsPanel event_id=params.read_untracked().get("id").unwrap_or_default() />
             <form method="get" role="search" class="panel search-form">
                 <label for="order-search">"Search orders"</label>
                 <input id="order-search" type="search" name="q" prop:value=text
