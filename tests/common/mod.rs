@@ -409,6 +409,31 @@ pub async fn buyers(app: &TestApp, n: usize) -> Vec<tickex::server::auth::sessio
     out
 }
 
+/// `buyer` checks out `quantity` of `ticket_type` and pays (the services directly, as the
+/// demo gateway would); returns the paid order's id.
+pub async fn paid_order_of(
+    app: &TestApp,
+    buyer: &tickex::server::auth::session::CurrentUser,
+    event: &str,
+    ticket_type: &str,
+    quantity: u32,
+) -> String {
+    use tickex::server::services::orders;
+    let state = &app.server.state;
+    let line = tickex::domain::CheckoutLine {
+        ticket_type_id: ticket_type.to_owned(),
+        quantity,
+    };
+    let url = orders::checkout(state, buyer, event, &[line], chrono::Utc::now())
+        .await
+        .unwrap();
+    let order = url.trim_start_matches("/pay/demo/").to_owned();
+    orders::payment_succeeded(state, &order, None, "test")
+        .await
+        .unwrap();
+    order
+}
+
 /// A platform admin, for calling services directly.
 pub fn admin() -> tickex::server::auth::session::CurrentUser {
     tickex::server::auth::session::CurrentUser {

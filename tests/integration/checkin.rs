@@ -1,10 +1,10 @@
 //! Issue 17: door check-in. Signed passes verified by the server, each scan decided once
 //! (by its id) in one transaction, two doors on one ticket, offline scans synced late (the
 //! earliest admits), and who may scan where.
-use crate::common::{admin, buyers, event_with, query, spawn_app, TestApp};
+use crate::common::{admin, buyers, event_with, paid_order_of, query, spawn_app, TestApp};
 use chrono::{Duration, Utc};
 use futures::future::join_all;
-use tickex::domain::{CheckoutLine, Email, ScanIn, ScanResult};
+use tickex::domain::{Email, ScanIn, ScanResult};
 use tickex::error::AppError;
 use tickex::server::services::checkin::{self, Door};
 use tickex::server::services::orders;
@@ -18,17 +18,7 @@ async fn tickets(
 ) -> (String, Vec<String>) {
     let state = &app.server.state;
     let buyer = buyers(app, 1).await.remove(0);
-    let line = CheckoutLine {
-        ticket_type_id: ticket_type.to_owned(),
-        quantity,
-    };
-    let url = orders::checkout(state, &buyer, event, &[line], Utc::now())
-        .await
-        .unwrap();
-    let order = url.trim_start_matches("/pay/demo/").to_owned();
-    orders::payment_succeeded(state, &order, None, "test")
-        .await
-        .unwrap();
+    let order = paid_order_of(app, &buyer, event, ticket_type, quantity).await;
     let codes: Vec<(String, i64)> = query(
         app,
         "SELECT VALUE [code, issue] FROM ticket WHERE purchase = type::record('purchase', $id)",

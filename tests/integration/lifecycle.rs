@@ -5,11 +5,12 @@ use crate::checkout::{buy, deliver, session_event, status_of, stripe_app};
 use crate::common::resend::{self, Double as ResendDouble};
 use crate::common::stripe::Double;
 use crate::common::{
-    admin, buyers, event_with, query, register, spawn_with, test_settings, unique_email, TestApp,
+    admin, buyers, event_with, paid_order_of, query, register, spawn_with, test_settings,
+    unique_email, TestApp,
 };
 use base64::Engine;
 use chrono::{Duration, Utc};
-use tickex::domain::{CheckoutLine, EventAction};
+use tickex::domain::EventAction;
 use tickex::server::email::outbox;
 use tickex::server::services::events::{self, EventUpload, ImageUpload};
 use tickex::server::services::orders;
@@ -223,18 +224,7 @@ async fn buyers_are_told_of_refunds_and_changes_and_a_refunded_orders_tickets_ar
     let people = buyers(&app, 2).await;
     let mut paid = Vec::new();
     for buyer in &people {
-        let line = CheckoutLine {
-            ticket_type_id: types[0].clone(),
-            quantity: 2,
-        };
-        let url = orders::checkout(state, buyer, &event, &[line], Utc::now())
-            .await
-            .unwrap();
-        let order = url.trim_start_matches("/pay/demo/").to_owned();
-        orders::payment_succeeded(state, &order, None, "test")
-            .await
-            .unwrap();
-        paid.push(order);
+        paid.push(paid_order_of(&app, buyer, &event, &types[0], 2).await);
     }
     // The first order is refunded before its ticket email went out.
     orders::refund_order(state, &admin(), &paid[0])
