@@ -8,7 +8,7 @@
 //! Sizes come from the environment (and `LOAD_DATABASE_URL` replaces the database): LOAD_SECS (per page run, default 10), LOAD_BUYERS
 //! (purchase, default 1000), LOAD_FLASH_BUYERS / LOAD_FLASH_TICKETS (5000 / 500),
 //! LOAD_DOOR_TICKETS / LOAD_DOORS / LOAD_DOOR_PACE_MS (5000 / 50 / 0: a door's pause before
-//! each scan, 0 for every door at full speed).
+//! each scan, 0.5x to 1.5x at random; 0 for every door at full speed).
 //! The client shares the machine with the server, so every figure is a lower bound.
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -528,7 +528,8 @@ async fn door_scenario(server: &Server) {
             let (client, url) = (client.clone(), url.clone());
             let (event, code, token) = (event.clone(), codes[*t].clone(), links[*d].clone());
             async move {
-                tokio::time::sleep(pace).await;
+                // Doors are people: each pauses about `pace` (0.5x to 1.5x), not in step.
+                tokio::time::sleep(pace.mul_f64(0.5 + rand::random::<f64>())).await;
                 let scan_id = format!("load-{n}");
                 let at = Instant::now();
                 let result = client
