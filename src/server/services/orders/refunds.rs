@@ -283,25 +283,32 @@ pub(super) async fn send_owed_refund(
 /// then every owed refund that is due is sent. Returns how many refunds went out.
 pub async fn retry_refunds(state: &AppState, now: DateTime<Utc>) -> Result<usize, OrderError> {
     let repo = OrderRepo(&state.db);
+    // One order that cannot be settled is logged and skipped: it must not hold up the rest.
     for unsettled in repo.unsettled_of_cancelled_events(100).await? {
-        let order = load(&state.db, &unsettled.id).await?;
-        match unsettled.status {
-            OrderStatus::Pending => {
-                cancel_pending(state, &order, Release::EventCancelled, "refunds").await?;
+        let settled = match load(&state.db, &unsettled.id).await {
+            Ok(order) if unsettled.status == OrderStatus::Pending => {
+                cancel_pending(state, &order, Release::EventCancelled, "refunds")
+                    .await
+                    .map(|_| ())
             }
-            _ => {
-                refund_for_cancelled_event(state, &order, "refunds").await?;
-            }
+            Ok(order) => refund_for_cancelled_event(state, &order, "refunds")
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = settled {
+            tracing::error!(order = %unsettled.id, error = %e, "an order of a cancelled event could not be settled");
         }
         state.event_cache.clear();
     }
     let mut sent = 0;
     for order_id in repo.owed_refunds_due(now, 50).await? {
-        if matches!(
-            send_owed_refund(state, &order_id, now, false).await?,
-            RefundSent::Sent
-        ) {
-            sent += 1;
+        match send_owed_refund(state, &order_id, now, false).await {
+            Ok(RefundSent::Sent) => sent += 1,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(order = %order_id, error = %e, "an owed refund could not be sent")
+            }
         }
     }
     Ok(sent)
