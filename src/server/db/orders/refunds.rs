@@ -126,10 +126,10 @@ impl OrderRepo<'_> {
         changed(outcome)
     }
 
-    /// Takes an owed refund for one attempt: it must be due at `now` (or `now_anyway`, a
-    /// redelivered payment event), and is held until `hold_until` so another sender
-    /// leaves it alone; a sender that dies leaves it due again then. `None` when there is
-    /// nothing owed or someone else holds it.
+    /// Takes an owed refund for one attempt: it must be due at `now` (or, with `now_anyway`
+    /// for a redelivered payment event, merely not held by another sender), and is held
+    /// until `hold_until` so another sender leaves it alone; a sender that dies leaves it
+    /// due again then. `None` when there is nothing owed or someone else holds it.
     pub async fn take_owed_refund(
         &self,
         id: &str,
@@ -140,9 +140,11 @@ impl OrderRepo<'_> {
         self.0
             .first(
                 "UPDATE type::record('purchase', $id)
-                    SET refund_due_at = $hold_until, refund_attempts = (refund_attempts ?? 0) + 1
+                    SET refund_due_at = $hold_until, refund_taken_at = $now,
+                        refund_attempts = (refund_attempts ?? 0) + 1
                  WHERE refund_pending = true AND payment_ref != NONE
-                    AND ($anyway OR refund_due_at <= $now)
+                    AND (refund_due_at <= $now
+                        OR ($anyway AND (refund_taken_at = NONE OR refund_due_at <= $now)))
                  RETURN payment_ref, refund_attempts",
                 vars![
                     ("id", id.to_owned()),
@@ -160,7 +162,7 @@ impl OrderRepo<'_> {
             "BEGIN TRANSACTION;
              LET $purchase = type::record('purchase', $id);
              LET $sent = (UPDATE $purchase SET refund_pending = false, refund_due_at = NONE,
-                    refund_error = NONE, refund_sent_at = time::now()
+                    refund_taken_at = NONE, refund_error = NONE, refund_sent_at = time::now()
                 WHERE refund_pending = true RETURN VALUE id);
              IF array::len($sent) > 0 {{ {LOG} }};
              COMMIT TRANSACTION;"
@@ -192,7 +194,8 @@ impl OrderRepo<'_> {
     ) -> Result<(), DbError> {
         self.0
             .execute(
-                "UPDATE type::record('purchase', $id) SET refund_due_at = $next, refund_error = $error
+                "UPDATE type::record('purchase', $id) SET refund_due_at = $next,
+                    refund_taken_at = NONE, refund_error = $error
                  WHERE refund_pending = true",
                 vars![
                     ("id", id.to_owned()),
