@@ -175,15 +175,15 @@ async fn ticket_email(
         .collect::<Result<Vec<_>, String>>()?;
     let calendar = notices::calendar_file(state, &event, queued_at);
     // Each QR code carries the ticket's signed pass.
+    let signer = crate::server::services::checkin::signer(state, &order.event)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut lines_of_tickets = Vec::with_capacity(tickets.len());
     for t in tickets
         .into_iter()
         .filter(|t| t.status != TicketStatus::Void)
     {
-        let pass =
-            crate::server::services::checkin::pass_for(state, &order.event, &t.code, t.issue)
-                .await
-                .map_err(|e| e.to_string())?;
+        let pass = signer.pass(&t.code, t.issue).map_err(|e| e.to_string())?;
         lines_of_tickets.push(TicketLine {
             reference: t.reference,
             type_name: t.type_name,

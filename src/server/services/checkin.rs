@@ -120,6 +120,42 @@ async fn keys(state: &AppState, event_id: &str) -> Result<Vec<(u8, [u8; 32], [u8
         .collect()
 }
 
+/// Signs an event's ticket passes with its newest key, read once for many tickets.
+pub struct PassSigner {
+    event_id: String,
+    index: u8,
+    secret: [u8; 32],
+}
+
+impl PassSigner {
+    pub fn event_id(&self) -> &str {
+        &self.event_id
+    }
+
+    /// The text a ticket's QR code carries.
+    pub fn pass(&self, code: &str, issue: i64) -> Result<String, AppError> {
+        passes::sign(
+            code,
+            u16::try_from(issue).unwrap_or(1),
+            self.index,
+            &self.secret,
+        )
+        .map_err(AppError::internal)
+    }
+}
+
+pub async fn signer(state: &AppState, event_id: &str) -> Result<PassSigner, AppError> {
+    let (index, secret, _) = keys(state, event_id)
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::internal("no event key"))?;
+    Ok(PassSigner {
+        event_id: event_id.to_owned(),
+        index,
+        secret,
+    })
+}
+
 /// The text a ticket's QR code carries: its pass, signed with the event's newest key.
 pub async fn pass_for(
     state: &AppState,
@@ -127,12 +163,7 @@ pub async fn pass_for(
     code: &str,
     issue: i64,
 ) -> Result<String, AppError> {
-    let keys = keys(state, event_id).await?;
-    let (index, secret, _) = keys
-        .last()
-        .ok_or_else(|| AppError::internal("no event key"))?;
-    passes::sign(code, u16::try_from(issue).unwrap_or(1), *index, secret)
-        .map_err(AppError::internal)
+    signer(state, event_id).await?.pass(code, issue)
 }
 
 /// One scan, decided once: a repeat of its id gets the first answer.

@@ -143,8 +143,7 @@ impl OrderRepo<'_> {
                     SET refund_due_at = $hold_until, refund_taken_at = $now,
                         refund_attempts = (refund_attempts ?? 0) + 1
                  WHERE refund_pending = true AND payment_ref != NONE
-                    AND (refund_due_at <= $now
-                        OR ($anyway AND (refund_taken_at = NONE OR refund_due_at <= $now)))
+                    AND (refund_due_at <= $now OR ($anyway AND refund_taken_at = NONE))
                  RETURN payment_ref, refund_attempts",
                 vars![
                     ("id", id.to_owned()),

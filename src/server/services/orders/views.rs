@@ -12,6 +12,7 @@ use crate::server::db::orders::{AttendeeRecord, OrderRecord, OrderRepo, TicketRe
 use crate::server::db::outbox::OutboxRepo;
 use crate::server::db::EventRepo;
 use crate::server::format::{checked_in_text, format_when, money, place};
+use crate::server::services::checkin::{self, PassSigner};
 use crate::server::state::AppState;
 
 fn qr_svg(code: &str) -> String {
@@ -27,9 +28,8 @@ fn qr_svg(code: &str) -> String {
 }
 
 /// A ticket with the QR code of its signed pass.
-async fn ticket_view(state: &AppState, t: &TicketRecord) -> Result<TicketView, AppError> {
-    let pass =
-        crate::server::services::checkin::pass_for(state, &t.event, &t.code, t.issue).await?;
+fn ticket_view(signer: &PassSigner, t: &TicketRecord) -> Result<TicketView, AppError> {
+    let pass = signer.pass(&t.code, t.issue)?;
     Ok(TicketView {
         reference: t.reference.clone(),
         type_name: t.type_name.clone(),
@@ -43,9 +43,16 @@ async fn ticket_views<'a>(
     state: &AppState,
     tickets: impl IntoIterator<Item = &'a TicketRecord>,
 ) -> Result<Vec<TicketView>, AppError> {
+    // The event's key is read once, not once per ticket.
+    let mut signer: Option<PassSigner> = None;
     let mut views = Vec::new();
     for t in tickets {
-        views.push(ticket_view(state, t).await?);
+        let current = match signer.take() {
+            Some(s) if s.event_id() == t.event => s,
+            _ => checkin::signer(state, &t.event).await?,
+        };
+        views.push(ticket_view(&current, t)?);
+        signer = Some(current);
     }
     Ok(views)
 }
