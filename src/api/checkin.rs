@@ -1,6 +1,6 @@
 //! Door check-in: the scanner's data and scans (the event's organizer, its door staff, or a
 //! device link's token in `device`), and the organizer's management of doors.
-use crate::domain::{CheckInAnswer, CheckInCount, DoorData, DoorStaffRow, ScanIn};
+use crate::domain::{CheckInAnswer, CheckInCount, DoorChanges, DoorData, DoorStaffRow, ScanIn};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -31,17 +31,32 @@ where
     .await
 }
 
+// The scanner (`public/door/door.js`) calls the door's functions by these fixed paths.
+
 /// What the scanner keeps: public keys, tickets, counts.
-#[server]
+#[server(endpoint = "door/get")]
 pub async fn get_door(event_id: String, device: Option<String>) -> Result<DoorData, AppError> {
     at_door(event_id, device, |state, door| async move {
-        crate::server::services::checkin::door_data(&state, &door).await
+        crate::server::services::checkin::door_data(&state, &door, chrono::Utc::now()).await
+    })
+    .await
+}
+
+/// What changed at the event's doors since `cursor`, the time of the door's last answer.
+#[server(endpoint = "door/changes")]
+pub async fn get_door_changes(
+    event_id: String,
+    device: Option<String>,
+    cursor: String,
+) -> Result<DoorChanges, AppError> {
+    at_door(event_id, device, |state, door| async move {
+        crate::server::services::checkin::changes(&state, &door, &cursor, chrono::Utc::now()).await
     })
     .await
 }
 
 /// One scan: a signed pass or a typed code.
-#[server]
+#[server(endpoint = "door/check_in")]
 pub async fn check_in_ticket(
     event_id: String,
     device: Option<String>,
@@ -61,7 +76,7 @@ pub async fn check_in_ticket(
 }
 
 /// Scans queued while the door was offline.
-#[server(input = server_fn::codec::Json)]
+#[server(input = server_fn::codec::Json, endpoint = "door/sync")]
 pub async fn sync_scans(
     event_id: String,
     device: Option<String>,
@@ -94,7 +109,7 @@ pub async fn undo_check_in(event_id: String, code: String) -> Result<(), AppErro
 #[server]
 pub async fn list_door_staff(event_id: String) -> Result<Vec<DoorStaffRow>, AppError> {
     at_door(event_id, None, |state, door| async move {
-        crate::server::services::checkin::staff(&state, &door, chrono::Utc::now()).await
+        crate::server::services::doors::staff(&state, &door, chrono::Utc::now()).await
     })
     .await
 }
@@ -104,7 +119,7 @@ pub async fn list_door_staff(event_id: String) -> Result<Vec<DoorStaffRow>, AppE
 pub async fn add_door_staff(event_id: String, email: String) -> Result<(), AppError> {
     at_door(event_id, None, |state, door| async move {
         let email = crate::domain::Email::parse(&email).map_err(|m| AppError::field("email", m))?;
-        crate::server::services::checkin::add_staff_account(&state, &door, &email).await
+        crate::server::services::doors::add_staff_account(&state, &door, &email).await
     })
     .await
 }
@@ -121,7 +136,7 @@ pub async fn create_door_link(
             .trim()
             .parse::<i64>()
             .map_err(|_| AppError::field("hours", "Enter a number of hours."))?;
-        crate::server::services::checkin::create_device_link(
+        crate::server::services::doors::create_device_link(
             &state,
             &door,
             &label,
@@ -136,7 +151,16 @@ pub async fn create_door_link(
 #[server]
 pub async fn revoke_door_staff(event_id: String, staff_id: String) -> Result<(), AppError> {
     at_door(event_id, None, |state, door| async move {
-        crate::server::services::checkin::revoke_staff(&state, &door, &staff_id).await
+        crate::server::services::doors::revoke_staff(&state, &door, &staff_id).await
+    })
+    .await
+}
+
+/// Rotates the event's signing key; answers how many keys it now has.
+#[server]
+pub async fn rotate_door_key(event_id: String) -> Result<usize, AppError> {
+    at_door(event_id, None, |state, door| async move {
+        crate::server::services::doors::rotate_key(&state, &door).await
     })
     .await
 }

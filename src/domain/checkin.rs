@@ -37,6 +37,8 @@ pub struct CheckInAnswer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DoorTicket {
     pub code: String,
+    /// A pass with an older issue number was replaced, so it is refused.
+    pub issue: u16,
     pub holder: String,
     pub ticket_type: String,
     pub status: TicketStatus,
@@ -65,6 +67,18 @@ pub struct DoorData {
     pub public_keys: Vec<(u8, String)>,
     pub tickets: Vec<DoorTicket>,
     pub counts: Vec<CheckInCount>,
+    /// Where the door asks for changes from next (RFC 3339, the server's clock).
+    pub cursor: String,
+}
+
+/// What changed at an event's doors since a door last asked: tickets scanned or undone
+/// elsewhere, the codes of void tickets (the revocation list) and the counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorChanges {
+    pub tickets: Vec<DoorTicket>,
+    pub revoked: Vec<String>,
+    pub counts: Vec<CheckInCount>,
+    pub cursor: String,
 }
 
 /// A door of an event as its organizer manages it.

@@ -6,7 +6,9 @@ use chrono::{Duration, Utc};
 use futures::future::join_all;
 use tickex::domain::{Email, ScanIn, ScanResult};
 use tickex::error::AppError;
+use tickex::server::passes::{self, Scanned};
 use tickex::server::services::checkin::{self, Door};
+use tickex::server::services::doors;
 use tickex::server::services::orders;
 
 /// A paid order of `quantity` tickets; returns the order and its tickets' passes.
@@ -183,7 +185,7 @@ async fn doors_scan_only_at_their_event_and_refused_tickets_say_why() {
 
     // A staff account of event A checks in at A only.
     let staff = buyers(&app, 1).await.remove(0);
-    checkin::add_staff_account(state, &organizer, &Email::parse(&staff.email).unwrap())
+    doors::add_staff_account(state, &organizer, &Email::parse(&staff.email).unwrap())
         .await
         .unwrap();
     let door = checkin::door(state, Some(&staff), &event_a, None, Utc::now())
@@ -220,7 +222,7 @@ async fn doors_scan_only_at_their_event_and_refused_tickets_say_why() {
 
     // A device link works until it expires or is withdrawn, and only for its event.
     let now = Utc::now();
-    let link = checkin::create_device_link(state, &organizer, "Door 2", 2, now)
+    let link = doors::create_device_link(state, &organizer, "Door 2", 2, now)
         .await
         .unwrap();
     let token = link.split("#device=").nth(1).unwrap().to_owned();
@@ -242,9 +244,9 @@ async fn doors_scan_only_at_their_event_and_refused_tickets_say_why() {
         matches!(later, Err(AppError::Validation(ref m)) if m.contains("expired")),
         "{later:?}"
     );
-    let doors = checkin::staff(state, &organizer, now).await.unwrap();
+    let doors = doors::staff(state, &organizer, now).await.unwrap();
     let row = doors.iter().find(|d| d.label == "Door 2").unwrap();
-    checkin::revoke_staff(state, &organizer, &row.id)
+    doors::revoke_staff(state, &organizer, &row.id)
         .await
         .unwrap();
     let revoked = checkin::door(state, None, &event_a, Some(&token), now).await;
@@ -307,7 +309,7 @@ async fn an_old_bare_code_checks_in_online() {
     .await
     .unwrap();
     assert_eq!(answer.result, ScanResult::Admitted);
-    let data = checkin::door_data(state, &door).await.unwrap();
+    let data = checkin::door_data(state, &door, Utc::now()).await.unwrap();
     assert_eq!(data.public_keys.len(), 1);
     assert!(data.tickets[0]
         .checked_in
@@ -326,5 +328,124 @@ async fn an_old_bare_code_checks_in_online() {
         "{}",
         export.csv
     );
+    app.stop().await;
+}
+
+/// A door learns of other doors' scans and of refunds from its changes; a rotated key signs
+/// new passes while passes sent earlier still admit; a replaced pass is refused; every
+/// change to the doors is logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doors_see_each_other_and_keys_rotate() {
+    let app = spawn_app().await;
+    let state = &app.server.state;
+    let (event, types) = event_with(&app, &[("Standard", "25", "50")]).await;
+    let (_, passes) = tickets(&app, &event, &types[0], 4).await;
+    let (refunded, refunded_passes) = tickets(&app, &event, &types[0], 1).await;
+    let door = organizer_door(&app, &event).await;
+    let data = checkin::door_data(state, &door, Utc::now()).await.unwrap();
+    assert!(data.tickets.iter().all(|t| t.issue == 1));
+    let quiet = checkin::changes(state, &door, &data.cursor, Utc::now())
+        .await
+        .unwrap();
+    assert!(quiet.tickets.is_empty() && quiet.revoked.is_empty());
+    assert!(checkin::changes(state, &door, "yesterday", Utc::now())
+        .await
+        .is_err());
+
+    // Door 7 (a device link) admits a ticket; the organizer's door hears of it.
+    let link = doors::create_device_link(state, &door, "Door 7", 2, Utc::now())
+        .await
+        .unwrap();
+    let token = link.split("#device=").nth(1).unwrap();
+    let other = checkin::door(state, None, &event, Some(token), Utc::now())
+        .await
+        .unwrap();
+    checkin::check_in(state, &other, &scan("c1", &passes[0], None), Utc::now())
+        .await
+        .unwrap();
+    orders::refund_order(state, &admin(), &refunded)
+        .await
+        .unwrap();
+    let seen = checkin::changes(state, &door, &data.cursor, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(seen.tickets.len(), 1, "{seen:?}");
+    assert!(seen.tickets[0]
+        .checked_in
+        .as_deref()
+        .unwrap()
+        .ends_with(" by Door 7"));
+    assert_eq!(seen.counts[0].checked_in, 1);
+    let refunded_code: Vec<String> = query(
+        &app,
+        "SELECT VALUE code FROM ticket WHERE purchase = type::record('purchase', $id)",
+        &[("id", &refunded)],
+    )
+    .await;
+    assert_eq!(seen.revoked, refunded_code);
+    let answer = checkin::check_in(
+        state,
+        &door,
+        &scan("c2", &refunded_passes[0], None),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.result, ScanResult::Refused);
+
+    // Only the organizer rotates; new passes carry the new key, old ones still admit.
+    assert_eq!(
+        doors::rotate_key(state, &other).await.err(),
+        Some(AppError::Forbidden)
+    );
+    assert_eq!(doors::rotate_key(state, &door).await.unwrap(), 2);
+    let code_of = |pass: &str| match passes::read(pass) {
+        Ok(Scanned::Pass(pass)) => pass.code,
+        other => panic!("{other:?}"),
+    };
+    let fresh = checkin::pass_for(state, &event, &code_of(&passes[2]), 1)
+        .await
+        .unwrap();
+    assert_ne!(fresh, passes[2], "signed with the new key");
+    let data = checkin::door_data(state, &door, Utc::now()).await.unwrap();
+    assert_eq!(data.public_keys.len(), 2);
+    for (id, pass) in [("c3", &passes[1]), ("c4", &fresh)] {
+        let answer = checkin::check_in(state, &door, &scan(id, pass, None), Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(answer.result, ScanResult::Admitted, "{answer:?}");
+    }
+
+    // A re-issued ticket: the pass of its old issue is refused, the new one admits.
+    let replaced = code_of(&passes[3]);
+    let _: Vec<String> = query(
+        &app,
+        "UPDATE ticket SET issue = 2 WHERE code = $code RETURN VALUE code",
+        &[("code", &replaced)],
+    )
+    .await;
+    let answer = checkin::check_in(state, &door, &scan("c5", &passes[3], None), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (answer.result, answer.message.as_str()),
+        (ScanResult::Refused, "replaced by a newer ticket")
+    );
+    let reissued = checkin::pass_for(state, &event, &replaced, 2)
+        .await
+        .unwrap();
+    let answer = checkin::check_in(state, &door, &scan("c6", &reissued, None), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(answer.result, ScanResult::Admitted);
+
+    let log: Vec<String> = query(
+        &app,
+        "SELECT VALUE action FROM door_log WHERE event = type::record('event', $id)
+         ORDER BY at",
+        &[("id", &event)],
+    )
+    .await;
+    assert_eq!(log, ["key_made", "link_made", "key_made"]);
     app.stop().await;
 }

@@ -30,12 +30,32 @@ pub struct DoorStaffRecord {
 const STAFF_FIELDS: &str = "record::id(id) AS id, record::id(event) AS event, label,
     user.email AS email, expires_at, revoked_at, created_at";
 
+/// A signing key to add: base64url secret and public key, and who made it.
+pub struct NewKey<'a> {
+    pub secret: &'a str,
+    pub public_key: &'a str,
+    pub actor: &'a str,
+}
+
+/// A door to add: an account (`user_id`) or a device link (`token_hash`, `expires_at`).
+pub struct NewStaff<'a> {
+    pub id: &'a str,
+    pub event_id: &'a str,
+    pub label: &'a str,
+    pub user_id: Option<&'a str>,
+    pub token_hash: Option<&'a str>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_by: &'a str,
+}
+
 /// A scan to record.
 pub struct ScanWrite<'a> {
     pub scan_id: &'a str,
     pub event_id: &'a str,
     /// The ticket's code, when the scan named one.
     pub code: Option<&'a str>,
+    /// The pass's issue number: an older one than the ticket's was replaced (revoked).
+    pub issue: Option<i64>,
     pub door: &'a str,
     pub actor: &'a str,
     pub scanned_at: DateTime<Utc>,
@@ -64,6 +84,7 @@ pub struct ScanRecord {
 #[surreal(crate = "surrealdb::types")]
 pub struct DoorTicketRecord {
     pub code: String,
+    pub issue: i64,
     pub holder_name: String,
     pub type_name: String,
     pub status: TicketStatus,
@@ -94,59 +115,62 @@ impl CheckinRepo<'_> {
             .await
     }
 
-    /// Adds the event's key number `index`; `DbError::Duplicate` when another request added
-    /// it first.
+    /// Adds the event's key number `index`, logged; `DbError::Duplicate` when another
+    /// request added it first.
     pub async fn add_key(
         &self,
         event_id: &str,
         index: i64,
-        secret: &str,
-        public_key: &str,
+        key: NewKey<'_>,
     ) -> Result<(), DbError> {
         self.0
             .execute(
-                "CREATE event_key SET event = type::record('event', $event), key_index = $index,
-                    secret = $secret, public_key = $public, created_at = time::now()",
+                "BEGIN TRANSACTION;
+                 LET $event = type::record('event', $event_id);
+                 CREATE event_key SET event = $event, key_index = $index, secret = $secret,
+                    public_key = $public, created_at = time::now();
+                 CREATE door_log SET event = $event, action = 'key_made',
+                    detail = 'key ' + <string> $index, actor = $actor, at = time::now();
+                 COMMIT TRANSACTION;",
                 vars![
-                    ("event", event_id.to_owned()),
+                    ("event_id", event_id.to_owned()),
                     ("index", index),
-                    ("secret", secret.to_owned()),
-                    ("public", public_key.to_owned())
+                    ("secret", key.secret.to_owned()),
+                    ("public", key.public_key.to_owned()),
+                    ("actor", key.actor.to_owned())
                 ],
             )
             .await?;
         Ok(())
     }
 
-    /// Adds an account (`user_id`) or a device link (`token_hash`, `expires_at`) as a door.
-    pub async fn add_staff(
-        &self,
-        event_id: &str,
-        label: &str,
-        user_id: Option<&str>,
-        token_hash: Option<&str>,
-        expires_at: Option<DateTime<Utc>>,
-        created_by: &str,
-    ) -> Result<String, DbError> {
-        let id: Option<String> = self
-            .0
-            .first(
-                "CREATE door_staff SET event = type::record('event', $event), label = $label,
+    /// Adds an account (`user_id`) or a device link (`token_hash`, `expires_at`) as a door,
+    /// logged.
+    pub async fn add_staff(&self, staff: NewStaff<'_>) -> Result<(), DbError> {
+        self.0
+            .execute(
+                "BEGIN TRANSACTION;
+                 LET $event = type::record('event', $event_id);
+                 CREATE type::record('door_staff', $id) SET event = $event, label = $label,
                     user = IF $user { type::record('user', $user) } ELSE { NONE },
                     token_hash = $token_hash, expires_at = $expires_at, created_by = $by,
-                    created_at = time::now()
-                 RETURN VALUE record::id(id)",
+                    created_at = time::now();
+                 CREATE door_log SET event = $event,
+                    action = IF $user { 'staff_added' } ELSE { 'link_made' },
+                    detail = $label, actor = $by, at = time::now();
+                 COMMIT TRANSACTION;",
                 vars![
-                    ("event", event_id.to_owned()),
-                    ("label", label.to_owned()),
-                    ("user", user_id.map(str::to_owned)),
-                    ("token_hash", token_hash.map(str::to_owned)),
-                    ("expires_at", expires_at),
-                    ("by", created_by.to_owned())
+                    ("id", staff.id.to_owned()),
+                    ("event_id", staff.event_id.to_owned()),
+                    ("label", staff.label.to_owned()),
+                    ("user", staff.user_id.map(str::to_owned)),
+                    ("token_hash", staff.token_hash.map(str::to_owned)),
+                    ("expires_at", staff.expires_at),
+                    ("by", staff.created_by.to_owned())
                 ],
             )
             .await?;
-        id.ok_or_else(|| DbError::Query("door not created".into()))
+        Ok(())
     }
 
     pub async fn staff_of_event(&self, event_id: &str) -> Result<Vec<DoorStaffRecord>, DbError> {
@@ -185,17 +209,36 @@ impl CheckinRepo<'_> {
             .await
     }
 
-    /// Revokes a door of the event; false when it has no such door.
-    pub async fn revoke_staff(&self, event_id: &str, staff_id: &str) -> Result<bool, DbError> {
-        let revoked: Vec<String> = self
+    /// Revokes a door of the event, logged; false when it has no such door.
+    pub async fn revoke_staff(
+        &self,
+        event_id: &str,
+        staff_id: &str,
+        actor: &str,
+    ) -> Result<bool, DbError> {
+        let outcome = self
             .0
-            .rows(
-                "UPDATE type::record('door_staff', $id) SET revoked_at = time::now()
-                 WHERE event = type::record('event', $event) RETURN VALUE record::id(id)",
-                vars![("id", staff_id.to_owned()), ("event", event_id.to_owned())],
+            .execute(
+                "BEGIN TRANSACTION;
+                 LET $event = type::record('event', $event_id);
+                 LET $revoked = (UPDATE type::record('door_staff', $id) SET revoked_at = time::now()
+                    WHERE event = $event RETURN VALUE label);
+                 IF array::len($revoked) = 0 { THROW 'no_such_door' };
+                 CREATE door_log SET event = $event, action = 'staff_revoked',
+                    detail = $revoked[0], actor = $actor, at = time::now();
+                 COMMIT TRANSACTION;",
+                vars![
+                    ("id", staff_id.to_owned()),
+                    ("event_id", event_id.to_owned()),
+                    ("actor", actor.to_owned())
+                ],
             )
-            .await?;
-        Ok(!revoked.is_empty())
+            .await;
+        match outcome {
+            Ok(_) => Ok(true),
+            Err(DbError::Rejected(code)) if code == "no_such_door" => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Records a scan and decides it, in one transaction with the ticket: a valid ticket is
@@ -210,19 +253,21 @@ impl CheckinRepo<'_> {
                 "BEGIN TRANSACTION;
                  LET $event = type::record('event', $event_id);
                  LET $found = IF $code {
-                    (SELECT id, status, checked_in_at FROM ticket
+                    (SELECT id, status, issue, checked_in_at FROM ticket
                         WHERE code = $code AND event = $event LIMIT 1)
                  } ELSE { [] };
                  LET $t = $found[0];
                  LET $decision = IF $refused { 'refused' }
                     ELSE IF $t = NONE { 'refused' }
                     ELSE IF $t.status = 'void' { 'refused' }
+                    ELSE IF $issue AND $issue < $t.issue { 'refused' }
                     ELSE IF $t.status = 'valid' { 'admitted' }
                     ELSE IF $queued AND $scanned_at < $t.checked_in_at { 'earlier' }
                     ELSE { 'duplicate' };
                  LET $reason = IF $refused { $refused }
                     ELSE IF $t = NONE { 'not a ticket for this event' }
                     ELSE IF $t.status = 'void' { 'refunded or cancelled' }
+                    ELSE IF $issue AND $issue < $t.issue { 'replaced by a newer ticket' }
                     ELSE { NONE };
                  IF $decision IN ['admitted', 'earlier'] {
                     LET $won = (UPDATE $t.id SET status = 'checked_in', checked_in_at = $scanned_at,
@@ -245,6 +290,7 @@ impl CheckinRepo<'_> {
                     ("scan_id", scan.scan_id.to_owned()),
                     ("event_id", scan.event_id.to_owned()),
                     ("code", scan.code.map(str::to_owned)),
+                    ("issue", scan.issue),
                     ("door", scan.door.to_owned()),
                     ("actor", scan.actor.to_owned()),
                     ("scanned_at", scan.scanned_at),
@@ -311,12 +357,37 @@ impl CheckinRepo<'_> {
     pub async fn tickets(&self, event_id: &str) -> Result<Vec<DoorTicketRecord>, DbError> {
         self.0
             .rows(
-                "SELECT code, holder_name, ticket_type.name AS type_name, status, checked_in_at,
-                    checked_in_by
+                "SELECT code, issue, holder_name, ticket_type.name AS type_name, status,
+                    checked_in_at, checked_in_by
                  FROM ticket WHERE event = type::record('event', $event)",
                 vars![("event", event_id.to_owned())],
             )
             .await
+    }
+
+    /// The tickets a scan or an undo touched since `since`, as they are now (how a door
+    /// learns of other doors' scans), and the codes of the event's void tickets (the
+    /// revocation list: refunds write no scan).
+    pub async fn changes(
+        &self,
+        event_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<(Vec<DoorTicketRecord>, Vec<String>), DbError> {
+        let mut response = self
+            .0
+            .execute(
+                "LET $event = type::record('event', $event_id);
+                 SELECT code, issue, holder_name, ticket_type.name AS type_name, status,
+                    checked_in_at, checked_in_by
+                 FROM array::distinct((SELECT VALUE ticket FROM checkin
+                    WHERE event = $event AND received_at > $since AND ticket != NONE));
+                 SELECT VALUE code FROM ticket WHERE event = $event AND status = 'void';",
+                vars![("event_id", event_id.to_owned()), ("since", since)],
+            )
+            .await?;
+        let changed = response.take(1).map_err(DbError::from_surreal)?;
+        let revoked = response.take(2).map_err(DbError::from_surreal)?;
+        Ok((changed, revoked))
     }
 
     /// Checked in and sold per ticket type of the event.

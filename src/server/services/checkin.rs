@@ -1,14 +1,14 @@
 //! Door check-in: who may scan at an event (its organizer, staff accounts, device links),
 //! the event's signing keys, and each scan decided once, by its id, in one transaction.
 use crate::domain::{
-    CheckInAnswer, CheckInCount, DoorData, DoorStaffRow, DoorTicket, Email, ScanIn, ScanResult,
+    CheckInAnswer, CheckInCount, DoorChanges, DoorData, DoorTicket, ScanIn, ScanResult,
 };
 use crate::error::AppError;
 use crate::server::auth::guard::may_manage;
-use crate::server::auth::session::{new_token, session_key, CurrentUser};
-use crate::server::db::checkin::{CheckinRepo, ScanWrite};
+use crate::server::auth::session::{session_key, CurrentUser};
+use crate::server::db::checkin::{CheckinRepo, DoorTicketRecord, NewKey, ScanWrite};
 use crate::server::db::events::EventRecord;
-use crate::server::db::{new_id, DbError, EventRepo, UserRepo};
+use crate::server::db::{new_id, DbError, EventRepo};
 use crate::server::format::{checked_in_text, format_when};
 use crate::server::passes::{self, Scanned};
 use crate::server::state::AppState;
@@ -86,20 +86,16 @@ pub async fn door(
     })
 }
 
-/// The event's keys as `(index, secret, public)`; the first is made on first use.
-async fn keys(state: &AppState, event_id: &str) -> Result<Vec<(u8, [u8; 32], [u8; 32])>, AppError> {
+/// The event's keys as `(index, secret, public)`, oldest first; the first is made on
+/// first use.
+pub(super) async fn keys(
+    state: &AppState,
+    event_id: &str,
+) -> Result<Vec<(u8, [u8; 32], [u8; 32])>, AppError> {
     let repo = CheckinRepo(&state.db);
     let mut stored = repo.keys(event_id).await.map_err(AppError::internal)?;
     if stored.is_empty() {
-        let (secret, public) = passes::new_key_pair();
-        match repo
-            .add_key(event_id, 0, &B64.encode(secret), &B64.encode(public))
-            .await
-        {
-            // Another request made it first: use theirs.
-            Ok(()) | Err(DbError::Duplicate(_)) => {}
-            Err(e) => return Err(AppError::internal(e)),
-        }
+        add_key(state, event_id, 0, "system").await?;
         stored = repo.keys(event_id).await.map_err(AppError::internal)?;
     }
     stored
@@ -118,6 +114,29 @@ async fn keys(state: &AppState, event_id: &str) -> Result<Vec<(u8, [u8; 32], [u8
             ))
         })
         .collect()
+}
+
+/// Makes the event's key number `index`. Another request making it first is no error:
+/// theirs is used.
+pub(super) async fn add_key(
+    state: &AppState,
+    event_id: &str,
+    index: u8,
+    actor: &str,
+) -> Result<(), AppError> {
+    let (secret, public) = passes::new_key_pair();
+    let key = NewKey {
+        secret: &B64.encode(secret),
+        public_key: &B64.encode(public),
+        actor,
+    };
+    match CheckinRepo(&state.db)
+        .add_key(event_id, i64::from(index), key)
+        .await
+    {
+        Ok(()) | Err(DbError::Duplicate(_)) => Ok(()),
+        Err(e) => Err(AppError::internal(e)),
+    }
 }
 
 /// Signs an event's ticket passes with its newest key, read once for many tickets.
@@ -191,8 +210,8 @@ pub async fn check_in(
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.with_timezone(&Utc))
         .filter(|t| *t <= now && *t > now - Duration::days(7));
-    let (code, refused) = match passes::read(&scan.text) {
-        Ok(Scanned::Code(code)) => (Some(code), None),
+    let (code, issue, refused) = match passes::read(&scan.text) {
+        Ok(Scanned::Code(code)) => (Some(code), None, None),
         Ok(Scanned::Pass(pass)) => {
             let public: Vec<(u8, [u8; 32])> = keys(state, &door.event.id)
                 .await?
@@ -200,11 +219,11 @@ pub async fn check_in(
                 .map(|(i, _, p)| (i, p))
                 .collect();
             match pass.verify(&public) {
-                Ok(()) => (Some(pass.code), None),
-                Err(e) => (None, Some(e.to_string())),
+                Ok(()) => (Some(pass.code), Some(i64::from(pass.issue)), None),
+                Err(e) => (None, None, Some(e.to_string())),
             }
         }
-        Err(e) => (None, Some(e.to_string())),
+        Err(e) => (None, None, Some(e.to_string())),
     };
     let repo = CheckinRepo(&state.db);
     let recorded = repo
@@ -212,6 +231,7 @@ pub async fn check_in(
             scan_id,
             event_id: &door.event.id,
             code: code.as_deref(),
+            issue,
             door: &door.label,
             actor: &door.actor,
             scanned_at: queued_at.unwrap_or(now),
@@ -272,39 +292,80 @@ pub async fn sync(
 
 /// Everything a door keeps: public keys, the ticket list (void ones are the revocations)
 /// and the counts.
-pub async fn door_data(state: &AppState, door: &Door) -> Result<DoorData, AppError> {
-    let repo = CheckinRepo(&state.db);
+pub async fn door_data(
+    state: &AppState,
+    door: &Door,
+    now: DateTime<Utc>,
+) -> Result<DoorData, AppError> {
     let public_keys = keys(state, &door.event.id)
         .await?
         .into_iter()
         .map(|(i, _, p)| (i, B64.encode(p)))
         .collect();
-    let zone = &door.event.time_zone;
-    let tickets = repo
+    let tickets = CheckinRepo(&state.db)
         .tickets(&door.event.id)
         .await
         .map_err(AppError::internal)?
         .into_iter()
-        .map(|t| DoorTicket {
-            checked_in: t
-                .checked_in_at
-                .map(|at| checked_in_text(at, t.checked_in_by.as_deref(), zone)),
-            code: t.code,
-            holder: t.holder_name,
-            ticket_type: t.type_name,
-            status: t.status,
-        })
+        .map(|t| door_ticket(t, &door.event.time_zone))
         .collect();
     Ok(DoorData {
         event_id: door.event.id.clone(),
         event_title: door.event.title.clone(),
-        when: format_when(door.event.starts_at, zone),
+        when: format_when(door.event.starts_at, &door.event.time_zone),
         door: door.label.clone(),
         can_undo: door.organizer,
         public_keys,
         tickets,
         counts: counts(state, &door.event.id).await?,
+        cursor: now.to_rfc3339(),
     })
+}
+
+/// How far back a door's request for changes reaches before its cursor: a scan's
+/// transaction takes its time before it commits, so a change stamped just before the last
+/// answer may only be visible now. Seeing a change twice is harmless.
+const CHANGES_OVERLAP: Duration = Duration::seconds(10);
+
+/// What changed since the door's `cursor` (from its last answer): scans made at other
+/// doors, undos, refunds.
+pub async fn changes(
+    state: &AppState,
+    door: &Door,
+    cursor: &str,
+    now: DateTime<Utc>,
+) -> Result<DoorChanges, AppError> {
+    let since = DateTime::parse_from_rfc3339(cursor)
+        .map_err(|_| AppError::Validation("That is not a time this server gave out.".into()))?
+        .with_timezone(&Utc)
+        .min(now)
+        - CHANGES_OVERLAP;
+    let (changed, revoked) = CheckinRepo(&state.db)
+        .changes(&door.event.id, since)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(DoorChanges {
+        tickets: changed
+            .into_iter()
+            .map(|t| door_ticket(t, &door.event.time_zone))
+            .collect(),
+        revoked,
+        counts: counts(state, &door.event.id).await?,
+        cursor: now.to_rfc3339(),
+    })
+}
+
+fn door_ticket(t: DoorTicketRecord, zone: &str) -> DoorTicket {
+    DoorTicket {
+        checked_in: t
+            .checked_in_at
+            .map(|at| checked_in_text(at, t.checked_in_by.as_deref(), zone)),
+        code: t.code,
+        issue: u16::try_from(t.issue).unwrap_or(u16::MAX),
+        holder: t.holder_name,
+        ticket_type: t.type_name,
+        status: t.status,
+    }
 }
 
 /// Checked in of sold, per ticket type.
@@ -340,121 +401,6 @@ pub async fn undo(state: &AppState, door: &Door, code: &str) -> Result<(), AppEr
         return Err(AppError::Validation(
             "That ticket is not checked in.".into(),
         ));
-    }
-    Ok(())
-}
-
-/// The organizer adds an account as a door of the event (it may check in there only).
-pub async fn add_staff_account(
-    state: &AppState,
-    door: &Door,
-    email: &Email,
-) -> Result<(), AppError> {
-    if !door.organizer {
-        return Err(AppError::Forbidden);
-    }
-    let user = UserRepo(&state.db)
-        .find_by_email(email.as_str())
-        .await
-        .map_err(AppError::internal)?
-        .ok_or_else(|| {
-            AppError::field(
-                "email",
-                "No TickEx account has this email; ask them to register first.",
-            )
-        })?;
-    CheckinRepo(&state.db)
-        .add_staff(
-            &door.event.id,
-            &user.name,
-            Some(&user.id),
-            None,
-            None,
-            &door.actor,
-        )
-        .await
-        .map_err(AppError::internal)?;
-    Ok(())
-}
-
-/// The organizer makes a device link: opens the scanner of this event only, for `hours`.
-/// Returns the link; only its hash is stored, so it is shown once.
-pub async fn create_device_link(
-    state: &AppState,
-    door: &Door,
-    label: &str,
-    hours: i64,
-    now: DateTime<Utc>,
-) -> Result<String, AppError> {
-    if !door.organizer {
-        return Err(AppError::Forbidden);
-    }
-    let label = label.trim();
-    if label.is_empty() || label.chars().count() > 40 {
-        return Err(AppError::field(
-            "label",
-            "Name the door in 1 to 40 characters, like “Door 2”.",
-        ));
-    }
-    if !(1..=24 * 14).contains(&hours) {
-        return Err(AppError::field(
-            "hours",
-            "A door link lasts from 1 hour to 14 days.",
-        ));
-    }
-    let token = new_token();
-    CheckinRepo(&state.db)
-        .add_staff(
-            &door.event.id,
-            label,
-            None,
-            Some(&session_key(&token)),
-            Some(now + Duration::hours(hours)),
-            &door.actor,
-        )
-        .await
-        .map_err(AppError::internal)?;
-    Ok(format!(
-        "{}/checkin/{}#device={token}",
-        state.settings.public_base_url, door.event.id
-    ))
-}
-
-pub async fn staff(
-    state: &AppState,
-    door: &Door,
-    now: DateTime<Utc>,
-) -> Result<Vec<DoorStaffRow>, AppError> {
-    if !door.organizer {
-        return Err(AppError::Forbidden);
-    }
-    Ok(CheckinRepo(&state.db)
-        .staff_of_event(&door.event.id)
-        .await
-        .map_err(AppError::internal)?
-        .into_iter()
-        .map(|s| DoorStaffRow {
-            active: s.revoked_at.is_none() && s.expires_at.is_none_or(|at| at > now),
-            expires: s
-                .expires_at
-                .map(|at| format_when(at, &door.event.time_zone)),
-            id: s.id,
-            label: s.label,
-            email: s.email,
-        })
-        .collect())
-}
-
-pub async fn revoke_staff(state: &AppState, door: &Door, staff_id: &str) -> Result<(), AppError> {
-    if !door.organizer {
-        return Err(AppError::Forbidden);
-    }
-    let revoked = CheckinRepo(&state.db)
-        .revoke_staff(&door.event.id, staff_id)
-        .await
-        .map_err(AppError::internal)?;
-    if !revoked {
-        return Err(AppError::NotFound("door".into()));
     }
     Ok(())
 }

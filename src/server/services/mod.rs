@@ -5,5 +5,6 @@ pub mod check;
 pub mod checkin;
 pub mod dashboard;
 pub mod demo;
+pub mod doors;
 pub mod events;
 pub mod orders;
