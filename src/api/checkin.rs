@@ -97,11 +97,11 @@ pub async fn get_checkin_counts(event_id: String) -> Result<Vec<CheckInCount>, A
     .await
 }
 
-/// The organizer takes a check-in back.
+/// The organizer takes a check-in back (the ticket by its reference).
 #[server]
-pub async fn undo_check_in(event_id: String, code: String) -> Result<(), AppError> {
+pub async fn undo_check_in(event_id: String, reference: String) -> Result<(), AppError> {
     at_door(event_id, None, |state, door| async move {
-        crate::server::services::checkin::undo(&state, &door, &code).await
+        crate::server::services::checkin::undo(&state, &door, &reference).await
     })
     .await
 }

@@ -39,6 +39,8 @@ pub struct InventoryRow {
     pub sold: u32,
     pub held: u32,
     pub available: u32,
+    /// Of the sold, how many came through a door.
+    pub checked_in: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ use crate::server::state::AppState;
 use crate::server::storage::{self, MEDIA_PATH};
 use crate::server::throttle::Throttles;
 use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -141,6 +141,22 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=31536000, immutable"),
         ));
+    // The door's scanner and its service worker: revalidated on every load (the worker keeps
+    // them for offline use), the worker allowed to serve /checkin/ and to fetch from us.
+    let door = Router::new()
+        .fallback_service(ServeDir::new(state.settings.site_root.join("door")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("service-worker-allowed"),
+            HeaderValue::from_static("/checkin/"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"),
+        ));
     let fallback_state = state.clone();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -155,7 +171,9 @@ pub fn router(state: AppState) -> Router {
         .route("/dev/mailbox/{id}", get(dev_email))
         .route("/dashboard/events/{id}/export/{what}", get(export_csv))
         .route("/metrics", get(metrics))
+        .route("/checkin/{event}/manifest.webmanifest", get(door_manifest))
         .nest("/pkg", pkg)
+        .nest("/door", door)
         .nest(MEDIA_PATH, media)
         .leptos_routes_with_context(&state, routes, headers::provide_page_nonce, {
             let options = state.leptos_options.clone();
@@ -198,6 +216,30 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(middleware::from_fn_with_state(state.clone(), time_request))
         .with_state(state)
+}
+
+/// The web app manifest of an event's scanner, so a phone can install it and open it with
+/// no connection.
+async fn door_manifest(Path(event): Path<String>) -> Response {
+    if event.is_empty() || !event.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let manifest = serde_json::json!({
+        "name": "TickEx door",
+        "short_name": "Door",
+        "id": format!("/checkin/{event}"),
+        "start_url": format!("/checkin/{event}"),
+        "scope": "/checkin/",
+        "display": "standalone",
+        "background_color": "#111827",
+        "theme_color": "#111827",
+        "icons": [{ "src": "/favicon.svg", "sizes": "any", "type": "image/svg+xml" }],
+    });
+    (
+        [(header::CONTENT_TYPE, "application/manifest+json")],
+        manifest.to_string(),
+    )
+        .into_response()
 }
 
 /// Request latency by route pattern (never by raw path or a made-up method: that would be

@@ -19,20 +19,25 @@ pub fn DashboardPage() -> impl IntoView {
 #[component]
 fn DashboardContent() -> impl IntoView {
     let query = use_query_map();
-    let data = Resource::new(move || query.read().get("organizer"), get_dashboard);
+    // Live on the night: sales and check-ins move while the page is open.
+    let tick = super::use_ticker(std::time::Duration::from_secs(10));
+    let data = Resource::new(
+        move || (query.read().get("organizer"), tick.get()),
+        |(organizer, _)| get_dashboard(organizer),
+    );
     view! {
         <header class="page-header page-header-actions">
             <h1>"Dashboard"</h1>
             <a class="button" href="/dashboard/events/new">"Create event"</a>
         </header>
-        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading your numbers…"</p> }>
+        <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading your numbers…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(data) => view! { <DashboardView data /> }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -171,7 +176,7 @@ fn EventsTable(events: Vec<EventSales>, total: u64) -> impl IntoView {
                             <thead><tr>
                                 <th scope="col">"Event"</th><th scope="col">"Date"</th>
                                 <th scope="col">"Status"</th><th scope="col" class="num">"Revenue"</th>
-                                <th scope="col">"Tickets (sold / held / left)"</th>
+                                <th scope="col">"Tickets (sold / held / left, checked in)"</th>
                                 <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                             </tr></thead>
                             <tbody>
@@ -209,12 +214,14 @@ fn InventoryBar(row: InventoryRow) -> impl IntoView {
     let scale = |n: u32| f64::from(n) * 100.0 / f64::from(capacity);
     let (sold, held) = (scale(row.sold), scale(row.held));
     let label = format!(
-        "{}: {} sold, {} held, {} left",
-        row.name, row.sold, row.held, row.available
+        "{}: {} sold, {} held, {} left, {} checked in",
+        row.name, row.sold, row.held, row.available, row.checked_in
     );
     view! {
         <div class="inventory">
-            <span class="small">{format!("{} {} / {} / {}", row.name, row.sold, row.held, row.available)}</span>
+            <span class="small" data-checked-in=row.checked_in>
+                {format!("{} {} / {} / {}, {} in", row.name, row.sold, row.held, row.available, row.checked_in)}
+            </span>
             <svg class="inventory-bar" viewBox="0 0 100 6" preserveAspectRatio="none" role="img" aria-label=label>
                 <rect x="0" y="0" width="100" height="6" class="free" />
                 <rect x="0" y="0" width=sold height="6" class="sold" />

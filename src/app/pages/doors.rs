@@ -3,6 +3,7 @@
 use super::ErrorPanel;
 use crate::api::checkin::{
     get_checkin_counts, list_door_staff, AddDoorStaff, CreateDoorLink, RevokeDoorStaff,
+    RotateDoorKey,
 };
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -12,6 +13,7 @@ pub fn DoorsPanel(event_id: String) -> impl IntoView {
     let add = ServerAction::<AddDoorStaff>::new();
     let link = ServerAction::<CreateDoorLink>::new();
     let revoke = ServerAction::<RevokeDoorStaff>::new();
+    let rotate = ServerAction::<RotateDoorKey>::new();
     let staff = {
         let event_id = event_id.clone();
         Resource::new(
@@ -31,6 +33,7 @@ pub fn DoorsPanel(event_id: String) -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| link.value().get().and_then(Result::err))
             .or_else(|| revoke.value().get().and_then(Result::err))
+            .or_else(|| rotate.value().get().and_then(Result::err))
             .map(|e| view! { <p class="notice notice-danger" role="alert">{e.to_string()}</p> })
     };
     let new_link = move || {
@@ -42,6 +45,13 @@ pub fn DoorsPanel(event_id: String) -> impl IntoView {
             </div>
         })
     };
+    let rotated = move || {
+        rotate.value().get().and_then(Result::ok).map(|keys| view! {
+            <p class="notice" role="status">{format!(
+                "The event has {keys} signing keys now: tickets shown from now on use the newest, tickets sent before still admit. Doors take the new key when they next refresh (within five minutes)."
+            )}</p>
+        })
+    };
     // Live while the page is open: the counts follow every door every five seconds.
     let tick = super::use_ticker(std::time::Duration::from_secs(5));
     let counts = {
@@ -51,7 +61,8 @@ pub fn DoorsPanel(event_id: String) -> impl IntoView {
             move |_| get_checkin_counts(event_id.clone()),
         )
     };
-    let (add_event, link_event) = (event_id.clone(), event_id.clone());
+    let (add_event, link_event, rotate_event) =
+        (event_id.clone(), event_id.clone(), event_id.clone());
     let revoke_event = StoredValue::new(event_id.clone());
     view! {
         <section class="panel" aria-labelledby="doors-heading">
@@ -119,6 +130,12 @@ pub fn DoorsPanel(event_id: String) -> impl IntoView {
                 <label for="door-hours">"Valid for (hours)"</label>
                 <input id="door-hours" name="hours" type="number" min="1" max="336" value="12" required />
                 <button type="submit" class="button-secondary">"Make a device link"</button>
+            </ActionForm>
+            {rotated}
+            <ActionForm action=rotate attr:class="checkin-form">
+                <input type="hidden" name="event_id" value=rotate_event />
+                <p class="muted small">"A door's phone lost, or a ticket's code leaked? Rotating the signing key makes new tickets under a new key."</p>
+                <button type="submit" class="button-secondary">"Rotate the signing key"</button>
             </ActionForm>
         </section>
     }

@@ -4,6 +4,7 @@ use super::doors::DoorsPanel;
 use super::guard::OrganizerOnly;
 use super::orders::{OrderSummary, ResendTickets};
 use super::ErrorPanel;
+use crate::api::checkin::UndoCheckIn;
 use crate::api::events::get_event_for_edit;
 use crate::api::orders::{
     get_managed_order, list_event_attendees, list_event_orders, CancelOrder, RefundOrder,
@@ -27,6 +28,7 @@ pub fn EventSalesPage() -> impl IntoView {
     let event = Resource::new(id, get_event_for_edit);
     let refund = ServerAction::<RefundOrder>::new();
     let cancel = ServerAction::<CancelOrder>::new();
+    let undo = ServerAction::<UndoCheckIn>::new();
     let orders = Resource::new(
         move || {
             (
@@ -40,8 +42,8 @@ pub fn EventSalesPage() -> impl IntoView {
         |(id, text, status, _, _)| list_event_orders(id, text, status),
     );
     let attendees = Resource::new(
-        move || (id(), text(), refund.version().get()),
-        |(id, text, _)| list_event_attendees(id, text),
+        move || (id(), text(), refund.version().get(), undo.version().get()),
+        |(id, text, _, _)| list_event_attendees(id, text),
     );
     view! {
         <Title text="Orders and attendees" />
@@ -98,11 +100,12 @@ pub fn EventSalesPage() -> impl IntoView {
             </section>
             <section class="panel" aria-labelledby="attendees-heading">
                 <h2 id="attendees-heading">"Attendees"</h2>
+                {move || undo.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
                 <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading attendees…"</p> }>
                     {move || Suspend::new(async move {
                         match attendees.await {
                             Ok(rows) if rows.is_empty() => view! { <p class="muted">"No tickets match."</p> }.into_any(),
-                            Ok(rows) => view! { <AttendeesTable rows /> }.into_any(),
+                            Ok(rows) => view! { <AttendeesTable rows undo=(id(), undo) /> }.into_any(),
                             Err(error) => view! { <p class="notice notice-danger" role="alert">{error.to_string()}</p> }.into_any(),
                         }
                     })}
@@ -207,8 +210,13 @@ fn ticket_status_label(status: TicketStatus) -> &'static str {
     }
 }
 
+/// Tickets as rows; with `undo` (the event and the action), a checked-in ticket can be
+/// taken back.
 #[component]
-fn AttendeesTable(rows: Vec<AttendeeRow>) -> impl IntoView {
+fn AttendeesTable(
+    rows: Vec<AttendeeRow>,
+    #[prop(optional)] undo: Option<(String, ServerAction<UndoCheckIn>)>,
+) -> impl IntoView {
     view! {
         <div class="table-wrap">
             <table>
@@ -221,12 +229,24 @@ fn AttendeesTable(rows: Vec<AttendeeRow>) -> impl IntoView {
                 <tbody>
                     {rows.into_iter().map(|row| view! {
                         <tr>
-                            <td>{row.reference}</td>
-                            <td>{row.holder_name}</td>
+                            <td>{row.reference.clone()}</td>
+                            <td>{row.holder_name.clone()}</td>
                             <td>{row.buyer_email}</td>
                             <td>{row.type_name}</td>
                             <td>{ticket_status_label(row.status)}</td>
-                            <td>{row.checked_in.unwrap_or_default()}</td>
+                            <td>
+                                {row.checked_in.clone().unwrap_or_default()}
+                                {undo.clone().filter(|_| row.status == TicketStatus::CheckedIn).map(|(event_id, undo)| {
+                                    let label = format!("Undo the check-in of {}", row.holder_name);
+                                    view! {
+                                        <ActionForm action=undo attr:class="inline-form">
+                                            <input type="hidden" name="event_id" value=event_id />
+                                            <input type="hidden" name="reference" value=row.reference.clone() />
+                                            <button type="submit" class="button-secondary" aria-label=label>"Undo"</button>
+                                        </ActionForm>
+                                    }
+                                })}
+                            </td>
                             <td><a href=format!("/dashboard/orders/{}", row.order_id)>{row.order_reference}</a></td>
                         </tr>
                     }).collect_view()}

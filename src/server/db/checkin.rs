@@ -315,12 +315,12 @@ impl CheckinRepo<'_> {
             .await
     }
 
-    /// The organizer takes a check-in back: the ticket is valid again (logged). False when
-    /// the ticket was not checked in.
+    /// The organizer takes a check-in back (the ticket by its reference): the ticket is
+    /// valid again (logged). False when the ticket was not checked in.
     pub async fn undo(
         &self,
         event_id: &str,
-        code: &str,
+        reference: &str,
         scan_id: &str,
         actor: &str,
     ) -> Result<bool, DbError> {
@@ -331,7 +331,7 @@ impl CheckinRepo<'_> {
                  LET $event = type::record('event', $event_id);
                  LET $undone = (UPDATE ticket SET status = 'valid', checked_in_at = NONE,
                         checked_in_by = NONE, checkin_scan = NONE
-                    WHERE code = $code AND event = $event AND status = 'checked_in'
+                    WHERE reference = $reference AND event = $event AND status = 'checked_in'
                     RETURN VALUE id);
                  IF array::len($undone) = 0 { THROW 'not_checked_in' };
                  CREATE checkin SET scan_id = $scan_id, event = $event, ticket = $undone[0],
@@ -340,7 +340,7 @@ impl CheckinRepo<'_> {
                  COMMIT TRANSACTION;",
                 vars![
                     ("event_id", event_id.to_owned()),
-                    ("code", code.to_owned()),
+                    ("reference", reference.to_owned()),
                     ("scan_id", scan_id.to_owned()),
                     ("actor", actor.to_owned())
                 ],

@@ -30,6 +30,7 @@ pub struct LedgerRecord {
     pub sold: i64,
     pub held: i64,
     pub available: i64,
+    pub checked_in: i64,
 }
 
 #[derive(Debug, SurrealValue)]
@@ -129,8 +130,10 @@ impl DashboardRepo<'_> {
         let sql = format!(
             "SELECT record::id(id) AS id, slug, title, starts_at, ends_at, time_zone, status,
                 currency, revenue_minor, paid_orders, created_at,
-                (SELECT name, sold, held, available, position FROM ticket_type
-                    WHERE event = $parent.id ORDER BY position) AS ticket_types
+                (SELECT name, sold, held, available, position,
+                    array::len((SELECT VALUE id FROM ticket WHERE event = $parent.event
+                        AND status = 'checked_in' AND ticket_type = $parent.id)) AS checked_in
+                    FROM ticket_type WHERE event = $parent.id ORDER BY position) AS ticket_types
              FROM event {mine} ORDER BY starts_at ASC LIMIT $listed;
              SELECT record::id(id) AS id, reference, buyer.name AS buyer, event.title AS event_title,
                 math::sum(lines.quantity) AS tickets, total_minor, currency, status, created_at

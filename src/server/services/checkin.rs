@@ -383,18 +383,14 @@ pub async fn counts(state: &AppState, event_id: &str) -> Result<Vec<CheckInCount
         .collect())
 }
 
-/// The organizer takes a check-in back (a mistaken scan).
-pub async fn undo(state: &AppState, door: &Door, code: &str) -> Result<(), AppError> {
+/// The organizer takes a check-in back (a mistaken scan), naming the ticket by its
+/// reference.
+pub async fn undo(state: &AppState, door: &Door, reference: &str) -> Result<(), AppError> {
     if !door.organizer {
         return Err(AppError::Forbidden);
     }
-    let code = match passes::read(code) {
-        Ok(Scanned::Code(code)) => code,
-        Ok(Scanned::Pass(pass)) => pass.code,
-        Err(e) => return Err(AppError::Validation(e.to_string())),
-    };
     let undone = CheckinRepo(&state.db)
-        .undo(&door.event.id, &code, &new_id(), &door.actor)
+        .undo(&door.event.id, reference.trim(), &new_id(), &door.actor)
         .await
         .map_err(AppError::internal)?;
     if !undone {

@@ -76,6 +76,7 @@ async fn load(
                     sold: t.sold.max(0) as u32,
                     held: t.held.max(0) as u32,
                     available: t.available.max(0) as u32,
+                    checked_in: t.checked_in.max(0) as u32,
                 })
                 .collect(),
             id: e.id,
