@@ -561,6 +561,15 @@ class Door {
   }
 }
 
+/** This page and the app files it loaded: what the worker keeps so the door opens offline. */
+function pageFiles() {
+  const files = performance.getEntriesByType("resource")
+    .map((entry) => new URL(entry.name))
+    .filter((url) => url.origin === location.origin && url.pathname.startsWith("/pkg/"))
+    .map((url) => url.pathname);
+  return [location.pathname, ...new Set(files)];
+}
+
 let current = null;
 
 /** Opens the door in `#door` (the check-in page calls this after each render of it). */
@@ -571,7 +580,10 @@ export function mount() {
   current = new Door(root);
   current.start().catch((error) => current.show(`The door could not start: ${error.message}`, true));
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/door/sw.js", { scope: "/checkin/" }).catch(() => {});
+    navigator.serviceWorker.register("/door/sw.js", { scope: "/checkin/" })
+      .then(() => navigator.serviceWorker.ready)
+      .then((registration) => registration.active?.postMessage({ keep: pageFiles() }))
+      .catch(() => {});
   }
 }
 

@@ -45,6 +45,17 @@ async function keptFirst(request, refresh) {
   return kept;
 }
 
+// The door page tells which page and app files it runs on (the worker arrived after they
+// loaded): keep them now, so the door opens offline from its first visit on.
+self.addEventListener("message", (event) => {
+  const keep = (event.data?.keep || []).filter((path) => /^\/(checkin|pkg)\//.test(path));
+  event.waitUntil(caches.open(CACHE).then((cache) => Promise.all(keep.map(async (path) => {
+    if (await cache.match(path)) return;
+    const response = await fetch(path, { credentials: "same-origin" });
+    if (response.ok) await cache.put(path, response);
+  }))).catch(() => {}));
+});
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);

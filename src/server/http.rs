@@ -144,7 +144,11 @@ pub fn router(state: AppState) -> Router {
     // The door's scanner and its service worker: revalidated on every load (the worker keeps
     // them for offline use), the worker allowed to serve /checkin/ and to fetch from us.
     let door = Router::new()
-        .fallback_service(ServeDir::new(state.settings.site_root.join("door")))
+        .fallback_service(
+            ServeDir::new(state.settings.site_root.join("door"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
