@@ -192,6 +192,9 @@ test("the scanner reads a ticket from the camera, admits offline and syncs", asy
   await expect(page.locator('[data-metric="Checked in Entry"] .metric-value')).toHaveText("2 / 2", { timeout: 15_000 });
   const attendees = page.getByRole("region", { name: "Attendees" });
   await expect(attendees.getByRole("row").filter({ hasText: offName })).toContainText("by Door 3");
+  // The camera's second read is on record with both doors.
+  await expect(page.getByRole("list", { name: "Scanned again" }).getByRole("listitem").filter({ hasText: camName }))
+    .toContainText(/tried .* by Door 3, admitted .* by Door 3/);
   // The organizer takes the camera check-in back.
   await hydrated(page);
   await page.getByRole("button", { name: `Undo the check-in of ${camName}` }).click();

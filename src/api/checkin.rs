@@ -1,6 +1,8 @@
 //! Door check-in: the scanner's data and scans (the event's organizer, its door staff, or a
 //! device link's token in `device`), and the organizer's management of doors.
-use crate::domain::{CheckInAnswer, CheckInCount, DoorChanges, DoorData, DoorStaffRow, ScanIn};
+use crate::domain::{
+    CheckInAnswer, CheckInCount, DoorChanges, DoorData, DoorStaffRow, DuplicateScan, ScanIn,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -161,6 +163,15 @@ pub async fn revoke_door_staff(event_id: String, staff_id: String) -> Result<(),
 pub async fn rotate_door_key(event_id: String) -> Result<usize, AppError> {
     at_door(event_id, None, |state, door| async move {
         crate::server::services::doors::rotate_key(&state, &door).await
+    })
+    .await
+}
+
+/// Tickets scanned again after their admission, newest first.
+#[server]
+pub async fn list_duplicate_scans(event_id: String) -> Result<Vec<DuplicateScan>, AppError> {
+    at_door(event_id, None, |state, door| async move {
+        crate::server::services::doors::duplicates(&state, &door).await
     })
     .await
 }

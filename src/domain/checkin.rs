@@ -81,6 +81,18 @@ pub struct DoorChanges {
     pub cursor: String,
 }
 
+/// A ticket scanned again after it was admitted: which door tried, when, and who admitted
+/// it first (a shared ticket, or two offline doors).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateScan {
+    pub holder: String,
+    pub ticket_type: String,
+    /// "19:05 by Door 3"
+    pub scanned: String,
+    /// "19:02 by Door 2"
+    pub admitted: String,
+}
+
 /// A door of an event as its organizer manages it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DoorStaffRow {

@@ -44,8 +44,8 @@ pub use account::{
     parse_display_name, AdminUserRow, Email, NewPassword, OutboxBacklog, Role, UserView,
 };
 pub use checkin::{
-    CheckInAnswer, CheckInCount, DoorChanges, DoorData, DoorStaffRow, DoorTicket, ScanIn,
-    ScanResult,
+    CheckInAnswer, CheckInCount, DoorChanges, DoorData, DoorStaffRow, DoorTicket, DuplicateScan,
+    ScanIn, ScanResult,
 };
 pub use checkout::{CheckoutError, EventOffer, SelectedLine, Selection, TicketOffer};
 pub use event::{

@@ -132,10 +132,17 @@ async fn offline_scans_synced_late_let_the_earliest_admit_and_record_the_other()
     let (_, passes) = tickets(&app, &event, &types[0], 1).await;
     let door = organizer_door(&app, &event).await;
     let now = Utc::now();
+    let link = doors::create_device_link(state, &door, "Door B", 2, now)
+        .await
+        .unwrap();
+    let token = link.split("#device=").nth(1).unwrap();
+    let door_b = checkin::door(state, None, &event, Some(token), now)
+        .await
+        .unwrap();
     // Door B scanned at 19:05 and syncs first; door A scanned at 19:02 and syncs later.
     let b = checkin::sync(
         state,
-        &door,
+        &door_b,
         vec![scan("b-1", &passes[0], Some(now - Duration::minutes(5)))],
         now,
     )
@@ -177,6 +184,18 @@ async fn offline_scans_synced_late_let_the_earliest_admit_and_record_the_other()
     .unwrap();
     let winner: Vec<String> = query(&app, "SELECT VALUE checkin_scan FROM ticket", &[]).await;
     assert_eq!(winner, vec!["a-1".to_owned()]);
+    // The organizer sees both doors.
+    let twice = doors::duplicates(state, &door).await.unwrap();
+    assert_eq!(twice.len(), 1);
+    assert!(twice[0].scanned.ends_with(" by Door B"), "{twice:?}");
+    assert!(
+        twice[0].admitted.ends_with(&format!(" by {}", door.label)),
+        "{twice:?}"
+    );
+    assert_eq!(
+        doors::duplicates(state, &door_b).await.err(),
+        Some(AppError::Forbidden)
+    );
     app.stop().await;
 }
 

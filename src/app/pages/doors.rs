@@ -2,8 +2,8 @@
 //! link for a phone at the door (shown once), withdraw either.
 use super::ErrorPanel;
 use crate::api::checkin::{
-    get_checkin_counts, list_door_staff, AddDoorStaff, CreateDoorLink, RevokeDoorStaff,
-    RotateDoorKey,
+    get_checkin_counts, list_door_staff, list_duplicate_scans, AddDoorStaff, CreateDoorLink,
+    RevokeDoorStaff, RotateDoorKey,
 };
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -61,6 +61,13 @@ pub fn DoorsPanel(event_id: String) -> impl IntoView {
             move |_| get_checkin_counts(event_id.clone()),
         )
     };
+    let duplicates = {
+        let event_id = event_id.clone();
+        Resource::new(
+            move || tick.get(),
+            move |_| list_duplicate_scans(event_id.clone()),
+        )
+    };
     let (add_event, link_event, rotate_event) =
         (event_id.clone(), event_id.clone(), event_id.clone());
     let revoke_event = StoredValue::new(event_id.clone());
@@ -76,6 +83,21 @@ pub fn DoorsPanel(event_id: String) -> impl IntoView {
                                 <li class="panel metric" data-metric=format!("Checked in {}", c.ticket_type)>
                                     <span class="metric-label">{format!("{} checked in", c.ticket_type)}</span>
                                     <strong class="metric-value">{format!("{} / {}", c.checked_in, c.sold)}</strong>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    })
+                })}
+            </Transition>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    duplicates.await.ok().filter(|rows| !rows.is_empty()).map(|rows| view! {
+                        <h3 id="twice-heading">"Scanned again"</h3>
+                        <ul class="holder-list" aria-labelledby="twice-heading">
+                            {rows.into_iter().map(|d| view! {
+                                <li>
+                                    <span>{d.holder} " · " {d.ticket_type}</span>
+                                    <span class="muted">{format!("tried {}, admitted {}", d.scanned, d.admitted)}</span>
                                 </li>
                             }).collect_view()}
                         </ul>

@@ -92,6 +92,18 @@ pub struct DoorTicketRecord {
     pub checked_in_by: Option<String>,
 }
 
+/// A duplicate scan with the ticket's admission.
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct DuplicateRecord {
+    pub holder_name: String,
+    pub type_name: String,
+    pub door: String,
+    pub scanned_at: DateTime<Utc>,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub checked_in_by: Option<String>,
+}
+
 /// Checked in and sold (not void) of one ticket type.
 #[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
@@ -388,6 +400,20 @@ impl CheckinRepo<'_> {
         let changed = response.take(1).map_err(DbError::from_surreal)?;
         let revoked = response.take(2).map_err(DbError::from_surreal)?;
         Ok((changed, revoked))
+    }
+
+    /// The event's newest duplicate scans (at most 100), with who admitted the ticket.
+    pub async fn duplicates(&self, event_id: &str) -> Result<Vec<DuplicateRecord>, DbError> {
+        self.0
+            .rows(
+                "SELECT ticket.holder_name AS holder_name, ticket.ticket_type.name AS type_name,
+                    door, scanned_at, ticket.checked_in_at AS checked_in_at,
+                    ticket.checked_in_by AS checked_in_by, received_at
+                 FROM checkin WHERE event = type::record('event', $event) AND result = 'duplicate'
+                 ORDER BY received_at DESC LIMIT 100",
+                vars![("event", event_id.to_owned())],
+            )
+            .await
     }
 
     /// Checked in and sold per ticket type of the event.

@@ -1,11 +1,11 @@
 //! The organizer's doors of an event: staff accounts, device links, and the signing keys.
 use super::checkin::{add_key, keys, Door};
-use crate::domain::{DoorStaffRow, Email};
+use crate::domain::{DoorStaffRow, DuplicateScan, Email};
 use crate::error::AppError;
 use crate::server::auth::session::{new_token, session_key};
 use crate::server::db::checkin::{CheckinRepo, NewStaff};
 use crate::server::db::{new_id, UserRepo};
-use crate::server::format::format_when;
+use crate::server::format::{checked_in_text, format_when};
 use crate::server::state::AppState;
 use chrono::{DateTime, Duration, Utc};
 
@@ -123,6 +123,29 @@ pub async fn revoke_staff(state: &AppState, door: &Door, staff_id: &str) -> Resu
         return Err(AppError::NotFound("door".into()));
     }
     Ok(())
+}
+
+/// The event's duplicate scans, newest first: the organizer sees both doors.
+pub async fn duplicates(state: &AppState, door: &Door) -> Result<Vec<DuplicateScan>, AppError> {
+    if !door.organizer {
+        return Err(AppError::Forbidden);
+    }
+    let zone = &door.event.time_zone;
+    Ok(CheckinRepo(&state.db)
+        .duplicates(&door.event.id)
+        .await
+        .map_err(AppError::internal)?
+        .into_iter()
+        .map(|d| DuplicateScan {
+            scanned: checked_in_text(d.scanned_at, Some(&d.door), zone),
+            admitted: d
+                .checked_in_at
+                .map(|at| checked_in_text(at, d.checked_in_by.as_deref(), zone))
+                .unwrap_or_else(|| "not checked in now (undone)".to_owned()),
+            holder: d.holder_name,
+            ticket_type: d.type_name,
+        })
+        .collect())
 }
 
 /// The organizer rotates the event's signing key (a key that leaked, a phone lost with the
