@@ -1,61 +1,16 @@
 import { test, expect, hydrated } from "./fixtures";
+import { buyOneEntry, publishEventAsNewOrganizer, unique } from "./journeys";
 
 // Issue 17: the door, online. The organizer finds a buyer by name and admits them; a second
 // try says "already checked in"; a device link opens the scanner on a phone with no account.
-
-const unique = (tag: string) => `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
-
-function localInput(days: number, hour: number): string {
-  const d = new Date(Date.now() + days * 86_400_000);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(hour)}:00`;
-}
 
 test("an organizer admits a buyer at the door, once, and a device link opens the scanner", async ({ page, browser }) => {
   test.setTimeout(90_000);
   const title = `Door Night ${unique("e")}`;
   const buyerName = `Gina ${unique("g")}`;
-  await page.goto("/register?next=/dashboard/events/new");
-  await hydrated(page);
-  await page.getByLabel("Name").fill("Olga Organizer");
-  await page.getByLabel("Email").fill(`${unique("org")}@example.com`);
-  await page.getByLabel("Password").fill("a long enough password");
-  await page.getByLabel("I want to sell tickets for my events").check();
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("heading", { name: "Create an event" })).toBeVisible();
-  await hydrated(page);
-  await page.getByLabel("Title").fill(title);
-  await page.getByRole("button", { name: "2. Date and place" }).click();
-  await page.getByLabel("Starts").fill(localInput(5, 19));
-  await page.getByLabel("Ends").fill(localInput(5, 23));
-  await page.getByLabel("Venue").fill("Club Door");
-  await page.getByRole("button", { name: "3. Tickets" }).click();
-  const row = page.getByRole("group", { name: "Ticket type 1" });
-  await row.getByLabel("Name").fill("Entry");
-  await row.getByLabel("Price").fill("10");
-  await row.getByLabel("Capacity").fill("20");
-  await page.getByRole("button", { name: "5. Review" }).click();
-  await page.getByRole("button", { name: "Publish" }).click();
-  await expect(page.getByRole("heading", { name: title })).toBeVisible();
+  await publishEventAsNewOrganizer(page, "Olga Organizer", title);
   const eventUrl = page.url();
-
-  // A buyer buys one ticket in another browser.
-  const buyerContext = await browser.newContext();
-  const buyer = await buyerContext.newPage();
-  await buyer.goto("/register?next=/");
-  await hydrated(buyer);
-  await buyer.getByLabel("Name").fill(buyerName);
-  await buyer.getByLabel("Email").fill(`${unique("buyer")}@example.com`);
-  await buyer.getByLabel("Password").fill("a long enough password");
-  await buyer.getByRole("button", { name: "Create account" }).click();
-  await expect(buyer.getByRole("link", { name: buyerName })).toBeVisible();
-  await buyer.goto(eventUrl);
-  await hydrated(buyer);
-  await buyer.getByRole("button", { name: "Add one Entry" }).click();
-  await buyer.getByRole("button", { name: "Buy tickets" }).click();
-  await buyer.getByRole("button", { name: "Pay €10.00" }).click();
-  await expect(buyer.getByText("Your tickets are below")).toBeVisible();
-  await buyerContext.close();
+  await (await buyOneEntry(browser, eventUrl, buyerName)).context().close();
 
   // The organizer opens the door from the event's orders page.
   await page.goto("/dashboard");

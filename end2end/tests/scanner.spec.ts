@@ -1,43 +1,18 @@
-import { chromium, Browser, Page } from "@playwright/test";
+import { chromium, Page } from "@playwright/test";
 import { execSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test, expect, hydrated } from "./fixtures";
+import { buyOneEntry, publishEventAsNewOrganizer, unique } from "./journeys";
 
 // Issue 17: the scanner reads a real ticket's QR code from a camera (Chromium's fake camera
 // playing a frame drawn from the ticket page), admits it, says "already checked in" on the
 // next read, keeps admitting offline from its own list with the signature checked in the
 // browser, and syncs when the connection is back; the organizer's counts follow.
 
-const unique = (tag: string) => `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
 const WIDTH = 640;
 const HEIGHT = 480;
-
-function localInput(days: number, hour: number): string {
-  const d = new Date(Date.now() + days * 86_400_000);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(hour)}:00`;
-}
-
-async function buyOne(browser: Browser, eventUrl: string, name: string): Promise<Page> {
-  const context = await browser.newContext();
-  const buyer = await context.newPage();
-  await buyer.goto("/register?next=/");
-  await hydrated(buyer);
-  await buyer.getByLabel("Name").fill(name);
-  await buyer.getByLabel("Email").fill(`${unique("buyer")}@example.com`);
-  await buyer.getByLabel("Password").fill("a long enough password");
-  await buyer.getByRole("button", { name: "Create account" }).click();
-  await expect(buyer.getByRole("link", { name })).toBeVisible();
-  await buyer.goto(eventUrl);
-  await hydrated(buyer);
-  await buyer.getByRole("button", { name: "Add one Entry" }).click();
-  await buyer.getByRole("button", { name: "Buy tickets" }).click();
-  await buyer.getByRole("button", { name: "Pay €10.00" }).click();
-  await expect(buyer.getByText("Your tickets are below")).toBeVisible();
-  return buyer;
-}
 
 /** The ticket's QR code as the page shows it, drawn on a camera-sized grey frame, and the
  *  text it carries (read with the scanner's own decoder). */
@@ -85,34 +60,12 @@ test("the scanner reads a ticket from the camera, admits offline and syncs", asy
   const title = `Scanner Night ${unique("e")}`;
   const camName = `Cam ${unique("c")}`;
   const offName = `Off ${unique("o")}`;
-  await page.goto("/register?next=/dashboard/events/new");
-  await hydrated(page);
-  await page.getByLabel("Name").fill("Oscar Organizer");
-  await page.getByLabel("Email").fill(`${unique("org")}@example.com`);
-  await page.getByLabel("Password").fill("a long enough password");
-  await page.getByLabel("I want to sell tickets for my events").check();
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("heading", { name: "Create an event" })).toBeVisible();
-  await hydrated(page);
-  await page.getByLabel("Title").fill(title);
-  await page.getByRole("button", { name: "2. Date and place" }).click();
-  await page.getByLabel("Starts").fill(localInput(6, 20));
-  await page.getByLabel("Ends").fill(localInput(6, 23));
-  await page.getByLabel("Venue").fill("Hall Scan");
-  await page.getByRole("button", { name: "3. Tickets" }).click();
-  const row = page.getByRole("group", { name: "Ticket type 1" });
-  await row.getByLabel("Name").fill("Entry");
-  await row.getByLabel("Price").fill("10");
-  await row.getByLabel("Capacity").fill("20");
-  await page.getByRole("button", { name: "5. Review" }).click();
-  await page.getByRole("button", { name: "Publish" }).click();
-  await expect(page.getByRole("heading", { name: title })).toBeVisible();
-  const eventUrl = page.url();
+  const eventUrl = await publishEventAsNewOrganizer(page, "Oscar Organizer", title);
 
-  const camBuyer = await buyOne(browser, eventUrl, camName);
+  const camBuyer = await buyOneEntry(browser, eventUrl, camName);
   const camTicket = await ticketQr(camBuyer);
   expect(camTicket.text).toMatch(/^TX1\.[A-Za-z0-9_-]{118}$/);
-  const offBuyer = await buyOne(browser, eventUrl, offName);
+  const offBuyer = await buyOneEntry(browser, eventUrl, offName);
   const offTicket = await ticketQr(offBuyer);
   expect(offTicket.text).toMatch(/^TX1\./);
   await camBuyer.context().close();

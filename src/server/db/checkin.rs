@@ -246,11 +246,7 @@ impl CheckinRepo<'_> {
                 ],
             )
             .await;
-        match outcome {
-            Ok(_) => Ok(true),
-            Err(DbError::Rejected(code)) if code == "no_such_door" => Ok(false),
-            Err(e) => Err(e),
-        }
+        super::committed_unless(outcome, "no_such_door")
     }
 
     /// Records a scan and decides it, in one transaction with the ticket: a valid ticket is
@@ -358,11 +354,7 @@ impl CheckinRepo<'_> {
                 ],
             )
             .await;
-        match outcome {
-            Ok(_) => Ok(true),
-            Err(DbError::Rejected(code)) if code == "not_checked_in" => Ok(false),
-            Err(e) => Err(e),
-        }
+        super::committed_unless(outcome, "not_checked_in")
     }
 
     /// Every sold ticket of the event, for a door's list (also how doors learn of refunds).

@@ -353,10 +353,6 @@ impl EventRepo<'_> {
                 vars![("id", id.to_owned())],
             )
             .await;
-        match response {
-            Ok(_) => Ok(true),
-            Err(DbError::Rejected(code)) if code == "not_a_draft" => Ok(false),
-            Err(e) => Err(e),
-        }
+        super::committed_unless(response, "not_a_draft")
     }
 }

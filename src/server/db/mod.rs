@@ -264,6 +264,19 @@ macro_rules! vars {
 }
 
 /// A fresh random record key (122 random bits), URL-safe.
+/// A guarded transaction's outcome: false when it threw `code` (its guard did not hold, so
+/// nothing changed), true when it committed.
+pub(crate) fn committed_unless(
+    outcome: Result<IndexedResults, DbError>,
+    code: &str,
+) -> Result<bool, DbError> {
+    match outcome {
+        Ok(_) => Ok(true),
+        Err(DbError::Rejected(thrown)) if thrown == code => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }

@@ -401,9 +401,5 @@ impl OrderRepo<'_> {
 
 /// A guarded transition's outcome: false when the order was not in the expected status.
 fn changed(outcome: Result<surrealdb::IndexedResults, DbError>) -> Result<bool, DbError> {
-    match outcome {
-        Ok(_) => Ok(true),
-        Err(DbError::Rejected(code)) if code == WRONG_STATUS => Ok(false),
-        Err(e) => Err(e),
-    }
+    super::committed_unless(outcome, WRONG_STATUS)
 }
