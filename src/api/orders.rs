@@ -1,34 +1,70 @@
+use crate::domain::holder::HolderIn;
 use crate::domain::{
     AttendeeRow, CheckoutLine, ManagedOrder, OrderView, OrganizerOrderRow, TicketGroup,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// Holds the chosen tickets and returns where to pay (the browser is sent there). An
-/// anonymous buyer is sent to sign in and brought back to the same selection.
+/// Holds the chosen tickets and returns where to pay (the browser is sent there). A
+/// visitor without an account buys as a guest with a name and an email.
 #[server]
-pub async fn checkout(event_id: String, lines: Vec<CheckoutLine>) -> Result<String, AppError> {
+pub async fn checkout(
+    event_id: String,
+    lines: Vec<CheckoutLine>,
+    guest_name: Option<String>,
+    guest_email: Option<String>,
+    holders: Option<Vec<HolderIn>>,
+) -> Result<String, AppError> {
     crate::api::serve(|state| async move {
+        use crate::domain::holder::GuestDetails;
         use crate::server::{auth::guard, services::orders};
-        let url = match guard::current_user(&state).await? {
-            Some(buyer) => {
-                orders::checkout(&state, &buyer, &event_id, &lines, chrono::Utc::now()).await?
+        let user = guard::current_user(&state).await?;
+        let buyer = match &user {
+            Some(user) => orders::Purchaser::Account(user),
+            None => {
+                // A guest order is an account's worth of work for the server: the same limit.
+                let address = guard::client_address(&state);
+                guard::throttle(&state, &[(&state.throttles.accounts_by_address, &address)])?;
+                orders::Purchaser::Guest(GuestDetails::parse(
+                    guest_name.as_deref().unwrap_or_default(),
+                    guest_email.as_deref().unwrap_or_default(),
+                )?)
             }
-            // Not an error: the buyer is on their way, through the sign-in page.
-            None => orders::sign_in_first(&state, &event_id, &lines).await?,
         };
+        let holders = holders.unwrap_or_default();
+        let url = orders::checkout(
+            &state,
+            &buyer,
+            &event_id,
+            &lines,
+            &holders,
+            chrono::Utc::now(),
+        )
+        .await?;
         leptos_axum::redirect(&url);
         Ok(url)
     })
     .await
 }
 
+/// The order's buyer: the signed-in account, the key of the order's link, or both.
+#[cfg(feature = "ssr")]
+async fn as_buyer(
+    state: &crate::server::state::AppState,
+    key: Option<String>,
+) -> Result<crate::server::services::orders::OrderAccess, AppError> {
+    Ok(crate::server::services::orders::OrderAccess {
+        user: crate::server::auth::guard::current_user(state).await?,
+        key: key.filter(|k| !k.trim().is_empty()),
+    })
+}
+
 /// The buyer's order, as it is (a read: nothing changes).
 #[server]
-pub async fn get_order(id: String) -> Result<OrderView, AppError> {
-    crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
+pub async fn get_order(id: String, key: Option<String>) -> Result<OrderView, AppError> {
+    crate::api::serve(|state| async move {
         use crate::server::services::orders;
-        orders::order_view(&state, &user, &id).await
+        orders::order_view(&state, &as_buyer(&state, key).await?, &id).await
     })
     .await
 }
@@ -36,29 +72,46 @@ pub async fn get_order(id: String) -> Result<OrderView, AppError> {
 /// Back from Stripe with `session_id`: asks Stripe at once whether it is paid, instead of
 /// waiting for the webhook, and fulfils it if so.
 #[server]
-pub async fn confirm_payment(id: String, session_id: String) -> Result<(), AppError> {
-    crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
+pub async fn confirm_payment(
+    id: String,
+    session_id: String,
+    key: Option<String>,
+) -> Result<(), AppError> {
+    crate::api::serve(|state| async move {
         use crate::server::auth::guard;
         use crate::server::services::orders;
         guard::throttle(
             &state,
-            &[(&state.throttles.payment_checks_by_user, &user.id)],
+            &[(
+                &state.throttles.payment_checks_by_user,
+                &format!("order:{id}"),
+            )],
         )?;
-        orders::confirm_payment(&state, &user, &id, &session_id).await?;
-        leptos_axum::redirect(&format!("/orders/{id}"));
+        let access = as_buyer(&state, key.clone()).await?;
+        orders::confirm_payment(&state, &access, &id, &session_id).await?;
+        leptos_axum::redirect(&order_page(&id, key.as_deref()));
         Ok(())
     })
     .await
 }
 
+/// The order page's address, with the link key when the buyer came by one.
+pub fn order_page(id: &str, key: Option<&str>) -> String {
+    match key.filter(|k| !k.is_empty()) {
+        Some(key) => format!("/orders/{id}?key={}", crate::domain::urlencode(key)),
+        None => format!("/orders/{id}"),
+    }
+}
+
 /// The buyer gives up paying (Stripe's cancel link leads here, or the demo page's Cancel):
 /// the held seats go back on sale.
 #[server]
-pub async fn cancel_payment(id: String) -> Result<(), AppError> {
-    crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
+pub async fn cancel_payment(id: String, key: Option<String>) -> Result<(), AppError> {
+    crate::api::serve(|state| async move {
         use crate::server::services::orders;
-        orders::cancel_payment(&state, &user, &id).await?;
-        leptos_axum::redirect(&format!("/orders/{id}"));
+        let access = as_buyer(&state, key.clone()).await?;
+        orders::cancel_payment(&state, &access, &id).await?;
+        leptos_axum::redirect(&order_page(&id, key.as_deref()));
         Ok(())
     })
     .await
@@ -66,12 +119,13 @@ pub async fn cancel_payment(id: String) -> Result<(), AppError> {
 
 /// The demo gateway's Pay button: the same fulfilment the Stripe webhook runs.
 #[server]
-pub async fn pay_demo_order(id: String) -> Result<(), AppError> {
-    crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
+pub async fn pay_demo_order(id: String, key: Option<String>) -> Result<(), AppError> {
+    crate::api::serve(|state| async move {
         use crate::server::services::orders;
         demo_only(&state)?;
-        orders::pay_demo_order(&state, &user, &id).await?;
-        leptos_axum::redirect(&format!("/orders/{id}"));
+        let access = as_buyer(&state, key.clone()).await?;
+        orders::pay_demo_order(&state, &access, &id).await?;
+        leptos_axum::redirect(&order_page(&id, key.as_deref()));
         Ok(())
     })
     .await

@@ -33,6 +33,7 @@ mod checkout;
 pub mod dashboard;
 mod event;
 pub mod event_form;
+pub mod holder;
 mod inbox;
 mod link;
 mod money;

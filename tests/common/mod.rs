@@ -424,10 +424,22 @@ pub async fn paid_order_of(
         ticket_type_id: ticket_type.to_owned(),
         quantity,
     };
-    let url = orders::checkout(state, buyer, event, &[line], chrono::Utc::now())
-        .await
-        .unwrap();
-    let order = url.trim_start_matches("/pay/demo/").to_owned();
+    let url = orders::checkout(
+        state,
+        &orders::Purchaser::Account(buyer),
+        event,
+        &[line],
+        &[],
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let order = url
+        .trim_start_matches("/pay/demo/")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     orders::payment_succeeded(state, &order, None, "test")
         .await
         .unwrap();

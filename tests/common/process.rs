@@ -196,7 +196,12 @@ impl Buyer {
             )
             .await;
         match (status, serde_json::from_str::<String>(&body)) {
-            (200, Ok(url)) => Ok(url.trim_start_matches("/pay/demo/").to_owned()),
+            (200, Ok(url)) => Ok(url
+                .trim_start_matches("/pay/demo/")
+                .split('?')
+                .next()
+                .unwrap_or_default()
+                .to_owned()),
             _ => Err((status, body)),
         }
     }

@@ -17,6 +17,7 @@ mod email;
 mod events;
 mod foundation;
 mod google;
+mod guests;
 mod lifecycle;
 mod logs;
 mod payments;

@@ -202,6 +202,19 @@ fn TicketSelector(
         })
         .collect();
     let lines: Vec<(Money, RwSignal<u32>)> = rows.iter().map(|(t, q)| (t.price, *q)).collect();
+    let quantities: Vec<(String, RwSignal<u32>)> =
+        rows.iter().map(|(t, q)| (t.id.clone(), *q)).collect();
+    let chosen = quantities.clone();
+    let tickets = Signal::derive(move || chosen.iter().map(|(_, q)| q.get()).sum::<u32>());
+    // What signing in keeps: `?tickets=<id>:<n>,...`.
+    let selection = Signal::derive(move || {
+        quantities
+            .iter()
+            .filter(|(_, q)| q.get() > 0)
+            .map(|(id, q)| format!("{id}:{}", q.get()))
+            .collect::<Vec<_>>()
+            .join(",")
+    });
     let total = move || {
         let minor: i64 = lines
             .iter()
@@ -239,6 +252,8 @@ fn TicketSelector(
                 <p class="ticket-total" aria-live="polite">
                     "Total: " <strong data-testid="ticket-total">{total}</strong>
                 </p>
+                <GuestFields selection />
+                <HolderFields tickets />
                 {error}
                 // Never disabled for an empty choice: before the bundle loads (or without it)
                 // the form must still post; the server says what is missing.
@@ -251,6 +266,57 @@ fn TicketSelector(
                 })}
             </ActionForm>
         </aside>
+    }
+}
+
+/// A visitor without an account buys as a guest: the name and email the tickets go to.
+#[component]
+fn GuestFields(selection: Signal<String>) -> impl IntoView {
+    let session = super::super::session::use_session();
+    let next = leptos_router::hooks::use_location();
+    let login = move || {
+        let back = format!("{}?tickets={}", next.pathname.get(), selection.get());
+        format!("/login?next={}", crate::domain::urlencode(&back))
+    };
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                session.user().await.is_none().then(|| {
+                    view! {
+                        <fieldset class="guest-fields">
+                            <legend>"Your details"</legend>
+                            <p class="muted small">"No account needed: your tickets go to this email. " <a href=login>"Sign in"</a> " instead."</p>
+                            <label for="guest-name">"Your name"</label>
+                            <input id="guest-name" name="guest_name" autocomplete="name" />
+                            <label for="guest-email">"Your email"</label>
+                            <input id="guest-email" name="guest_email" type="email" autocomplete="email" />
+                        </fieldset>
+                    }
+                })
+            })}
+        </Suspense>
+    }
+}
+
+/// A name (and an email, to send that ticket to) per ticket; left blank, a ticket is the
+/// buyer's. Rows follow the chosen quantities and keep what was typed.
+#[component]
+fn HolderFields(tickets: Signal<u32>) -> impl IntoView {
+    view! {
+        <Show when=move || { tickets.get() > 0 }>
+            <fieldset class="holder-fields">
+                <legend>"Who is going?"</legend>
+                <p class="muted small">"Optional: a name per ticket, and an email to send that ticket to."</p>
+                <For each=move || 0..tickets.get() key=|i| *i let:i>
+                    <div class="holder-row">
+                        <label for=format!("holder-name-{i}")>{format!("Name on ticket {}", i + 1)}</label>
+                        <input id=format!("holder-name-{i}") name=format!("holders[{i}][name]") autocomplete="off" />
+                        <label for=format!("holder-email-{i}")>{format!("Email for ticket {}", i + 1)}</label>
+                        <input id=format!("holder-email-{i}") name=format!("holders[{i}][email]") type="email" autocomplete="off" />
+                    </div>
+                </For>
+            </fieldset>
+        </Show>
     }
 }
 

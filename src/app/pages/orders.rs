@@ -13,15 +13,34 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+/// The key of the order's link (`?key=`), when the buyer came by one (a guest, an email).
+fn link_key() -> String {
+    use_query_map()
+        .read_untracked()
+        .get("key")
+        .unwrap_or_default()
+}
+
 /// The order of the page's `:id`, read again whenever `refresh` changes (an action ran).
 fn order_resource(
     refresh: impl Fn() -> usize + Send + Sync + 'static,
 ) -> Resource<Result<OrderView, crate::error::AppError>> {
     let params = use_params_map();
+    let key = link_key();
     Resource::new(
         move || (params.read().get("id").unwrap_or_default(), refresh()),
-        |(id, _)| get_order(id),
+        move |(id, _)| get_order(id, Some(key.clone())),
     )
+}
+
+/// The page's content for whoever may see it: by the link's key, or signed in.
+#[component]
+fn BuyerOnly(children: ChildrenFn) -> impl IntoView {
+    if link_key().is_empty() {
+        view! { <SignedIn>{children()}</SignedIn> }.into_any()
+    } else {
+        children().into_any()
+    }
 }
 
 /// What the buyer came back from: Stripe's success link carries the session, its cancel
@@ -38,9 +57,9 @@ struct Return {
 pub fn OrderPage() -> impl IntoView {
     view! {
         <Title text="Your order" />
-        <SignedIn>
+        <BuyerOnly>
             <OrderContent />
-        </SignedIn>
+        </BuyerOnly>
     }
 }
 
@@ -76,7 +95,7 @@ fn OrderDetails(order: OrderView, #[prop(optional)] back: Option<Return>) -> imp
             <p class="notice notice-success" role="status">
                 "You're going! Your tickets are below and on their way to your inbox."
             </p>
-            <ResendTickets id=order.id.clone() />
+            {link_key().is_empty().then(|| view! { <ResendTickets id=order.id.clone() /> })}
         }
         .into_any(),
         OrderStatus::Pending => match back {
@@ -89,7 +108,7 @@ fn OrderDetails(order: OrderView, #[prop(optional)] back: Option<Return>) -> imp
             _ => {
                 let pay = order.test_mode.then(|| {
                     view! {
-                        <a class="button" href=format!("/pay/demo/{}", order.id)>"Continue to the test payment"</a>
+                        <a class="button" href=format!("/pay/demo/{}?key={}", order.id, crate::domain::urlencode(&link_key()))>"Continue to the test payment"</a>
                     }
                 });
                 view! {
@@ -146,6 +165,7 @@ fn ConfirmReturn(id: String, back: Return) -> impl IntoView {
     let request = ConfirmPayment {
         id: id.clone(),
         session_id: session_id.clone(),
+        key: Some(link_key()),
     };
     Effect::new(move |done: Option<()>| {
         if done.is_none() {
@@ -159,6 +179,7 @@ fn ConfirmReturn(id: String, back: Return) -> impl IntoView {
         <ActionForm action=confirm attr:class="inline-form">
             <input type="hidden" name="id" value=id />
             <input type="hidden" name="session_id" value=session_id />
+            <input type="hidden" name="key" value=link_key() />
             <button type="submit" class="button" disabled=move || confirm.pending().get()>
                 "Check my payment now"
             </button>
@@ -180,6 +201,7 @@ fn LeftPayment(id: String, back: Return) -> impl IntoView {
         </p>
         <ActionForm action=cancel attr:class="inline-form">
             <input type="hidden" name="id" value=id />
+            <input type="hidden" name="key" value=link_key() />
             <button type="submit" class="button button-secondary" disabled=move || cancel.pending().get()>
                 "Cancel this order"
             </button>
@@ -259,9 +281,9 @@ fn TicketCards(tickets: Vec<TicketView>) -> impl IntoView {
 pub fn DemoPaymentPage() -> impl IntoView {
     view! {
         <Title text="Test payment" />
-        <SignedIn>
+        <BuyerOnly>
             <DemoPaymentContent />
-        </SignedIn>
+        </BuyerOnly>
     }
 }
 
@@ -294,10 +316,12 @@ fn DemoPaymentContent() -> impl IntoView {
                             <div class="actions">
                                 <ActionForm action=pay attr:class="inline-form">
                                     <input type="hidden" name="id" value=pay_id />
+                                    <input type="hidden" name="key" value=link_key() />
                                     <button type="submit" class="button">{format!("Pay {}", order.total)}</button>
                                 </ActionForm>
                                 <ActionForm action=cancel attr:class="inline-form">
                                     <input type="hidden" name="id" value=cancel_id />
+                                    <input type="hidden" name="key" value=link_key() />
                                     <button type="submit" class="button button-secondary">"Cancel payment"</button>
                                 </ActionForm>
                             </div>

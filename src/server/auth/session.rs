@@ -2,6 +2,7 @@
 //! SHA-256. Idle and absolute expiry come from settings.
 use crate::domain::Role;
 use crate::server::config::Settings;
+use crate::server::db::orders::OrderRepo;
 use crate::server::db::{Db, DbError, SessionRepo};
 use chrono::{Duration, Utc};
 use sha2::{Digest, Sha256};
@@ -34,13 +35,18 @@ pub fn session_key(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
-/// Starts a session and returns the cookie token (never stored).
+/// Starts a session and returns the cookie token (never stored). A verified account takes
+/// over the guest orders made with its email since it last signed in.
 pub async fn start(db: &Db, settings: &Settings, user_id: &str) -> Result<String, DbError> {
     let token = new_token();
     let expires_at = Utc::now() + Duration::seconds(settings.session_absolute_secs);
     SessionRepo(db)
         .create(&session_key(&token), user_id, expires_at)
         .await?;
+    // Signing in must not fail over it: the next sign-in or verification tries again.
+    if let Err(e) = OrderRepo(db).claim_guest_orders(user_id).await {
+        tracing::warn!(user = user_id, error = %e, "guest orders not taken over");
+    }
     Ok(token)
 }
 

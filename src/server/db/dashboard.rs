@@ -135,7 +135,7 @@ impl DashboardRepo<'_> {
                         AND status = 'checked_in' AND ticket_type = $parent.id)) AS checked_in
                     FROM ticket_type WHERE event = $parent.id ORDER BY position) AS ticket_types
              FROM event {mine} ORDER BY starts_at ASC LIMIT $listed;
-             SELECT record::id(id) AS id, reference, buyer.name AS buyer, event.title AS event_title,
+             SELECT record::id(id) AS id, reference, buyer.name ?? guest_name AS buyer, event.title AS event_title,
                 math::sum(lines.quantity) AS tickets, total_minor, currency, status, created_at
              FROM purchase {mine} ORDER BY created_at DESC LIMIT 10;
              SELECT day, math::sum(tickets) AS tickets FROM sales_day {mine_and} day >= $from
@@ -172,7 +172,8 @@ impl DashboardRepo<'_> {
     pub async fn orders_for_export(&self, event_id: &str) -> Result<Vec<OrderCsvRecord>, DbError> {
         self.0
             .rows(
-                "SELECT reference, buyer.name AS buyer_name, buyer.email AS buyer_email,
+                "SELECT reference, buyer.name ?? guest_name AS buyer_name,
+                    buyer.email ?? guest_email AS buyer_email,
                     status, math::sum(lines.quantity) AS tickets, total_minor, currency,
                     created_at
                  FROM purchase WHERE event = type::record('event', $event)
@@ -188,7 +189,7 @@ impl DashboardRepo<'_> {
     ) -> Result<Vec<AttendeeCsvRecord>, DbError> {
         self.0
             .rows(
-                "SELECT reference, holder_name, purchase.buyer.email AS buyer_email,
+                "SELECT reference, holder_name, purchase.buyer.email ?? purchase.guest_email AS buyer_email,
                     ticket_type.name AS type_name, status,
                     purchase.reference AS order_reference, checked_in_at, checked_in_by,
                     created_at

@@ -106,7 +106,7 @@ pub const CURRENCY_LOCKED: &str = "currency_locked";
 /// carry these details too).
 fn tell_holders() -> String {
     format!(
-        "FOR $held IN (SELECT id, buyer.email AS email FROM purchase
+        "FOR $held IN (SELECT id, buyer.email ?? guest_email AS email FROM purchase
             WHERE event = $event AND status = 'paid') {{
             LET $valid = (SELECT VALUE id FROM ticket WHERE purchase = $held.id AND status = 'valid');
             LET $waiting = (SELECT VALUE id FROM outbox WHERE purchase = $held.id

@@ -100,6 +100,7 @@ const SCHEMA: &[(&str, &str)] = &[
     ("011_lifecycle", include_str!("schema/011_lifecycle.surql")),
     ("012_checkin", include_str!("schema/012_checkin.surql")),
     ("013_door_log", include_str!("schema/013_door_log.surql")),
+    ("014_guests", include_str!("schema/014_guests.surql")),
 ];
 
 /// Enough for hundreds of buyers of one ticket type at once (about 5 s of backoff in all).

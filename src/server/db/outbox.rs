@@ -19,12 +19,17 @@ pub struct OutboxRow {
     pub subject: Option<String>,
     pub text_body: Option<String>,
     pub last_error: Option<String>,
+    /// A ticket email's key of the order's link (cleared once sent).
+    pub link_key: Option<String>,
+    /// The reference of the one ticket of a `ticket` email.
+    pub ticket: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
 const ROW_FIELDS: &str = "record::id(id) AS id, kind, key, recipient,
     IF purchase { record::id(purchase) } ELSE { NONE } AS purchase, attempts, status, subject,
-    text_body, last_error, created_at";
+    text_body, last_error, link_key, ticket.reference AS ticket,
+    created_at";
 
 /// The state of the outbox as a whole.
 #[derive(Debug, Default, SurrealValue)]
@@ -40,6 +45,9 @@ pub enum Delivery {
     /// Handed to the provider, which calls it `provider_id`.
     Sent {
         provider_id: Option<String>,
+        /// The dev mailbox is the email's only copy and builds it again to show it: the
+        /// link key stays. Anywhere else it is cleared once the email has left.
+        kept_here: bool,
     },
     /// Try again at `next`.
     Retry {
@@ -91,6 +99,13 @@ pub const QUEUE_ORDER_EMAIL: &str = "CREATE outbox SET kind = $kind, purchase = 
     key = $key, recipient = $recipient, status = 'pending', attempts = 0,
     next_attempt_at = time::now(), created_at = time::now();";
 
+/// Queues the email of one ticket (`$issued`, `$ticket.reference`) to its own holder
+/// (`$ticket.holder_email`); expects `$purchase`.
+pub const QUEUE_TICKET_EMAIL: &str = "CREATE outbox SET kind = 'ticket', purchase = $purchase,
+    ticket = $issued[0], key = string::concat('ticket/', $ticket.reference),
+    recipient = $ticket.holder_email, status = 'pending', attempts = 0,
+    next_attempt_at = time::now(), created_at = time::now();";
+
 pub struct OutboxRepo<'a>(pub &'a Db);
 
 impl OutboxRepo<'_> {
@@ -139,9 +154,17 @@ impl OutboxRepo<'_> {
 
     /// Records how a claimed row's send ended and gives up the lease.
     pub async fn finish(&self, id: &str, delivery: Delivery) -> Result<(), DbError> {
+        let kept_here = matches!(
+            delivery,
+            Delivery::Sent {
+                kept_here: true,
+                ..
+            }
+        );
         let (sql, next, error, provider_id) = match delivery {
-            Delivery::Sent { provider_id } => (
+            Delivery::Sent { provider_id, .. } => (
                 "UPDATE type::record('outbox', $id) SET status = 'sent', sent_at = time::now(),
+                    link_key = IF $kept_here { link_key } ELSE { NONE },
                     lease_until = NONE, last_error = NONE, provider_id = $provider_id",
                 None,
                 None,
@@ -176,7 +199,8 @@ impl OutboxRepo<'_> {
                     ("id", id.to_owned()),
                     ("next", next),
                     ("error", error),
-                    ("provider_id", provider_id)
+                    ("provider_id", provider_id),
+                    ("kept_here", kept_here)
                 ],
             )
             .await?;

@@ -1,5 +1,6 @@
 //! Email verification links. Only the SHA-256 of a token is stored; a token is used once,
 //! and a new link replaces the user's earlier ones.
+use super::orders::CLAIM_GUEST_ORDERS;
 use super::{Db, DbError};
 use crate::vars;
 use chrono::{DateTime, Utc};
@@ -37,18 +38,22 @@ impl VerificationRepo<'_> {
 
     /// Uses the token and marks its user's email verified, with the log row, in one
     /// transaction. `Rejected(INVALID_VERIFICATION)` for an unknown, used or expired token.
+    /// The account takes over the guest orders made with the email it just proved.
     pub async fn redeem(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), DbError> {
         self.0
             .execute(
-                "BEGIN TRANSACTION;
+                &format!(
+                    "BEGIN TRANSACTION;
                  LET $used = (UPDATE email_verification SET used_at = $now
                     WHERE token_hash = $hash AND used_at = NONE AND expires_at > $now
                     RETURN AFTER);
-                 IF array::len($used) = 0 { THROW 'invalid_verification' };
+                 IF array::len($used) = 0 {{ THROW 'invalid_verification' }};
                  LET $user = $used[0].user;
                  UPDATE $user SET email_verified_at = $now, updated_at = $now;
                  CREATE account_log SET user = $user, action = 'email_verified', at = $now;
-                 COMMIT TRANSACTION;",
+                 {CLAIM_GUEST_ORDERS}
+                 COMMIT TRANSACTION;"
+                ),
                 vars![("hash", token_hash.to_owned()), ("now", now)],
             )
             .await?;

@@ -6,7 +6,7 @@
 use super::notices;
 use super::templates::{self, TicketEmail, TicketLine};
 use super::{Email, SendError};
-use crate::domain::{DevEmail, Role, TicketStatus};
+use crate::domain::{urlencode, DevEmail, Role, TicketStatus};
 use crate::error::AppError;
 use crate::server::auth::session::CurrentUser;
 use crate::server::db::orders::OrderRepo;
@@ -68,6 +68,7 @@ async fn deliver(state: &AppState, row: OutboxRow, now: DateTime<Utc>) -> Result
     let delivery = match &outcome {
         Ok(provider_id) => Delivery::Sent {
             provider_id: provider_id.clone(),
+            kept_here: !state.mailer.delivers(),
         },
         Err(SendError::Throttled(wait)) => Delivery::Deferred {
             next: now
@@ -104,9 +105,7 @@ async fn deliver(state: &AppState, row: OutboxRow, now: DateTime<Utc>) -> Result
 /// The email a row stands for, built from the records as they are now.
 async fn build(state: &AppState, row: &OutboxRow) -> Result<Email, String> {
     match (row.kind.as_str(), &row.purchase) {
-        ("tickets", Some(order)) => {
-            ticket_email(state, order, &row.recipient, row.created_at).await
-        }
+        ("tickets" | "ticket", Some(order)) => ticket_email(state, order, row).await,
         ("refund" | "event_cancelled" | "event_changed", Some(order)) => {
             notices::order_notice(state, &row.kind, order, &row.recipient, row.created_at).await
         }
@@ -147,12 +146,9 @@ fn text_as_html(text: &str) -> String {
     )
 }
 
-async fn ticket_email(
-    state: &AppState,
-    order_id: &str,
-    to: &str,
-    queued_at: DateTime<Utc>,
-) -> Result<Email, String> {
+/// An order's tickets to its buyer (with the order's link), or one ticket (`row.ticket`) to
+/// its own holder.
+async fn ticket_email(state: &AppState, order_id: &str, row: &OutboxRow) -> Result<Email, String> {
     let (order, event) = notices::order_and_event(state, order_id).await?;
     let tickets = OrderRepo(&state.db)
         .tickets_of_order(order_id)
@@ -163,26 +159,33 @@ async fn ticket_email(
             .map(|m| m.to_string())
             .map_err(|e| e.to_string())
     };
-    let lines = order
-        .lines
-        .iter()
-        .map(|l| {
-            Ok((
-                format!("{} × {}", l.quantity, l.name),
-                amount(l.unit_price_minor * l.quantity)?,
-            ))
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let calendar = notices::calendar_file(state, &event, queued_at);
+    let one = row.ticket.as_deref();
+    let lines = match one {
+        Some(_) => Vec::new(),
+        None => order
+            .lines
+            .iter()
+            .map(|l| {
+                Ok((
+                    format!("{} × {}", l.quantity, l.name),
+                    amount(l.unit_price_minor * l.quantity)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, String>>()?,
+    };
+    let calendar = notices::calendar_file(state, &event, row.created_at);
     // Each QR code carries the ticket's signed pass.
     let signer = crate::server::services::checkin::signer(state, &order.event)
         .await
         .map_err(|e| e.to_string())?;
+    let mut greeted = order.buyer_name.clone();
     let mut lines_of_tickets = Vec::with_capacity(tickets.len());
-    for t in tickets
-        .into_iter()
-        .filter(|t| t.status != TicketStatus::Void)
-    {
+    for t in tickets.into_iter().filter(|t| {
+        t.status != TicketStatus::Void && one.is_none_or(|reference| reference == t.reference)
+    }) {
+        if one.is_some() {
+            greeted = t.holder_name.clone();
+        }
         let pass = signer.pass(&t.code, t.issue).map_err(|e| e.to_string())?;
         lines_of_tickets.push(TicketLine {
             reference: t.reference,
@@ -190,18 +193,30 @@ async fn ticket_email(
             code: pass,
         });
     }
+    if lines_of_tickets.is_empty() {
+        return Err("no valid ticket to send".into());
+    }
+    let base = &state.settings.public_base_url;
+    let link = match (&row.link_key, one) {
+        (Some(key), None) => format!("{base}/orders/{}?key={}", order.id, urlencode(key)),
+        (None, None) => format!("{base}/tickets"),
+        (_, Some(_)) => format!("{base}/events/{}", event.slug),
+    };
     let mut email = templates::ticket_email(&TicketEmail {
-        to: to.to_owned(),
-        buyer_name: order.buyer_name.clone(),
+        to: row.recipient.clone(),
+        buyer_name: greeted,
         place: place(&event.venue, &event.address, event.online_url.as_deref()),
         when: format_when(event.starts_at, &event.time_zone),
         event_title: event.title,
         online_url: event.online_url,
         order_reference: order.reference.clone(),
+        total: one
+            .is_none()
+            .then(|| amount(order.total_minor))
+            .transpose()?,
         lines,
-        total: amount(order.total_minor)?,
         tickets: lines_of_tickets,
-        my_tickets_url: format!("{}/tickets", state.settings.public_base_url),
+        my_tickets_url: link,
     });
     email.attachments.push(calendar);
     Ok(email)

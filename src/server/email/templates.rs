@@ -33,9 +33,9 @@ pub struct TicketEmail {
     pub place: String,
     pub online_url: Option<String>,
     pub order_reference: String,
-    /// "2 × Standard", "€25.00".
+    /// "2 × Standard", "€25.00"; none in one attendee's own ticket email.
     pub lines: Vec<(String, String)>,
-    pub total: String,
+    pub total: Option<String>,
     pub tickets: Vec<TicketLine>,
     pub my_tickets_url: String,
 }
@@ -110,7 +110,7 @@ pub fn ticket_email(data: &TicketEmail) -> Email {
 <tr><td colspan="2" style="{CELL}font-size:22px;font-weight:bold;">{title}</td></tr>
 <tr><td colspan="2" style="{CELL}">Hi {name}, you're going! {when}<br>{place}{online}</td></tr>
 {lines}
-<tr><td style="{CELL}font-weight:bold;">Total</td><td style="{CELL}text-align:right;font-weight:bold;">{total}</td></tr>
+{total}
 {tickets}
 {button}"#,
         reference = escape(&data.order_reference),
@@ -118,7 +118,10 @@ pub fn ticket_email(data: &TicketEmail) -> Email {
         name = escape(&data.buyer_name),
         when = escape(&data.when),
         place = escape(&data.place),
-        total = escape(&data.total),
+        total = data.total.as_ref().map(|total| format!(
+            r#"<tr><td style="{CELL}font-weight:bold;">Total</td><td style="{CELL}text-align:right;font-weight:bold;">{}</td></tr>"#,
+            escape(total)
+        )).unwrap_or_default(),
         button = button_row(&data.my_tickets_url, "See your tickets on TickEx"),
     ));
     let mut text = format!(
@@ -133,7 +136,10 @@ pub fn ticket_email(data: &TicketEmail) -> Email {
     for (what, amount) in &data.lines {
         text.push_str(&format!("{what}: {amount}\n"));
     }
-    text.push_str(&format!("Total: {}\n\nTickets:\n", data.total));
+    if let Some(total) = &data.total {
+        text.push_str(&format!("Total: {total}\n"));
+    }
+    text.push_str("\nTickets:\n");
     for t in &data.tickets {
         text.push_str(&format!("- {} {}\n", t.type_name, t.reference));
     }
@@ -312,7 +318,7 @@ mod tests {
             online_url: None,
             order_reference: "TX-ABCD-EFGH".into(),
             lines: vec![("2 × Standard".into(), "€25.00".into())],
-            total: "€25.00".into(),
+            total: Some("€25.00".into()),
             tickets: vec![
                 TicketLine {
                     reference: "T-1111-2222".into(),

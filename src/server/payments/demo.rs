@@ -16,7 +16,7 @@ impl PaymentGateway for DemoGateway {
         Box::pin(async move {
             Ok(CreatedSession {
                 id: format!("demo_{}", request.order_id),
-                url: format!("{DEMO_PAGE}/{}", request.order_id),
+                url: format!("{DEMO_PAGE}/{}?key={}", request.order_id, request.order_key),
             })
         })
     }

@@ -34,6 +34,9 @@ pub struct SessionRequest {
     pub expires_at: DateTime<Utc>,
     pub success_url: String,
     pub cancel_url: String,
+    /// The order's link key: Stripe gets it inside the two addresses above; the demo page
+    /// needs it to open a guest's order.
+    pub order_key: String,
 }
 
 #[derive(Debug, Clone)]

@@ -1,6 +1,6 @@
 //! An order's ticket email sent again: by its buyer or organizer (`resend`), or to an
 //! address the organizer corrected after a bounce (`corrected`).
-use super::{OrderRepo, LOG};
+use super::{OrderRepo, GIVE_LINK_KEY, LOG};
 use crate::domain::OrderStatus;
 use crate::server::db::outbox::QUEUE_ORDER_EMAIL;
 use crate::server::db::DbError;
@@ -35,6 +35,7 @@ impl OrderRepo<'_> {
         &self,
         id: &str,
         to: &str,
+        link: (&str, &str),
         why: SendAgain,
         actor: &str,
         now: DateTime<Utc>,
@@ -48,6 +49,7 @@ impl OrderRepo<'_> {
              IF array::len($recent) > 0 {{ THROW 'too_soon' }};
              LET $kind = 'tickets';
              {QUEUE_ORDER_EMAIL}
+             {GIVE_LINK_KEY}
              {LOG}
              COMMIT TRANSACTION;"
         );
@@ -65,6 +67,8 @@ impl OrderRepo<'_> {
                     ("again", again),
                     ("since", now - Duration::minutes(10)),
                     ("recipient", to.to_owned()),
+                    ("link_key", link.0.to_owned()),
+                    ("link_hash", link.1.to_owned()),
                     ("from", OrderStatus::Paid),
                     ("to", OrderStatus::Paid),
                     ("actor", actor.to_owned()),

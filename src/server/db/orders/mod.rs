@@ -1,7 +1,7 @@
 //! Orders, tickets and the inventory moves they make. Every move is one transaction with a
 //! guarded update (`WHERE available >= $q`...), so no ticket type is ever oversold and
 //! `available + held + sold == capacity` holds after every commit.
-use super::outbox::QUEUE_ORDER_EMAIL;
+use super::outbox::{QUEUE_ORDER_EMAIL, QUEUE_TICKET_EMAIL};
 use super::{Db, DbError};
 use crate::domain::{OrderStatus, TicketStatus};
 use crate::vars;
@@ -29,7 +29,13 @@ pub struct OrderLine {
 #[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 pub struct NewOrder {
-    pub buyer: RecordId,
+    /// The account, or none for a guest (then `guest_name` and `guest_email`).
+    pub buyer: Option<RecordId>,
+    pub guest_name: Option<String>,
+    pub guest_email: Option<String>,
+    /// SHA-256 of the key the buyer's browser gets in its links.
+    pub access_key: String,
+    pub attendees: Vec<Attendee>,
     pub event: RecordId,
     pub reference: String,
     pub lines: Vec<OrderLine>,
@@ -38,11 +44,20 @@ pub struct NewOrder {
     pub hold_expires_at: DateTime<Utc>,
 }
 
+/// A ticket's holder as given at checkout.
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct Attendee {
+    pub name: String,
+    pub email: Option<String>,
+}
+
 #[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 pub struct OrderRecord {
     pub id: String,
-    pub buyer: String,
+    /// The buyer's account; none for a guest's order.
+    pub buyer: Option<String>,
     pub buyer_name: String,
     pub buyer_email: String,
     pub event: String,
@@ -60,6 +75,9 @@ pub struct OrderRecord {
     pub refunded_minor: i64,
     /// Its event was cancelled: nothing of it may be fulfilled any more.
     pub event_cancelled: bool,
+    /// SHA-256 of the keys that open the order by its link.
+    pub access_keys: Vec<String>,
+    pub attendees: Vec<Attendee>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -70,6 +88,9 @@ pub struct NewTicket {
     pub ticket_type: RecordId,
     pub code: String,
     pub reference: String,
+    pub holder_name: String,
+    /// Where this ticket is sent on its own (an attendee's email), besides the buyer's.
+    pub holder_email: Option<String>,
 }
 
 /// Everything `fulfil` writes besides the order's own lines.
@@ -78,9 +99,12 @@ pub struct Fulfilment<'a> {
     pub from: OrderStatus,
     pub payment_ref: Option<String>,
     pub tickets: Vec<NewTicket>,
-    pub holder: &'a str,
     /// Where the confirmation email goes.
     pub email: &'a str,
+    /// A new key for the order's link in that email, and its SHA-256 (which joins the
+    /// order's keys).
+    pub link_key: &'a str,
+    pub link_hash: String,
     pub actor: &'a str,
 }
 
@@ -108,12 +132,14 @@ pub struct PendingOrder {
     pub hold_expires_at: DateTime<Utc>,
 }
 
-const ORDER_FIELDS: &str = "record::id(id) AS id, record::id(buyer) AS buyer,
-    buyer.name AS buyer_name, buyer.email AS buyer_email, record::id(event) AS event,
+const ORDER_FIELDS: &str = "record::id(id) AS id,
+    IF buyer { record::id(buyer) } ELSE { NONE } AS buyer,
+    buyer.name ?? guest_name AS buyer_name, buyer.email ?? guest_email AS buyer_email,
+    record::id(event) AS event,
     record::id(event.organizer) AS event_organizer, reference, lines, total_minor, currency,
     status, payment_ref, checkout_session_id, hold_expires_at, late_payment_refunded,
     refunded_minor ?? 0 AS refunded_minor, event.status = 'cancelled' AS event_cancelled,
-    created_at";
+    access_keys ?? [] AS access_keys, attendees ?? [] AS attendees, created_at";
 
 /// Adds a paid order (`$sale`) to the dashboard counters: its event's revenue and paid
 /// orders, and the day's sales. `$sign` is 1 for a sale, -1 for its refund; `$day` its UTC day.
@@ -128,6 +154,23 @@ const COUNT_SALE_BODY: &str = "
             tickets = (tickets ?? 0) + $sign * math::sum($sale.lines.quantity),
             revenue_minor = (revenue_minor ?? 0)
                 + $sign * ($sale.total_minor - ($sale.refunded_minor ?? 0));";
+
+/// Gives the ticket email just queued under `$key` a new key of the order's link
+/// (`$link_key`; its SHA-256 `$link_hash` joins the order's keys). Expects `$purchase`.
+const GIVE_LINK_KEY: &str =
+    "UPDATE $purchase SET access_keys = array::union(access_keys ?? [], [$link_hash]);
+    UPDATE outbox SET link_key = $link_key WHERE key = $key;";
+
+/// Gives the account `$user` the guest orders made with its email, once that email is
+/// verified (never on an unverified claim to it), each with a log row.
+pub const CLAIM_GUEST_ORDERS: &str = "IF $user.email_verified_at != NONE {
+        FOR $claimed IN (UPDATE purchase SET buyer = $user, updated_at = time::now()
+            WHERE buyer = NONE AND guest_email = $user.email RETURN AFTER) {
+            CREATE purchase_log SET purchase = $claimed.id, from_status = $claimed.status,
+                to_status = $claimed.status, actor = string::concat('user:', record::id($user)),
+                note = 'taken over by the account with this verified email', at = time::now();
+        };
+    };";
 
 /// Appends to the order's status log; expects `$purchase`, `$from`, `$to`, `$actor`, `$note`.
 const LOG: &str = "CREATE purchase_log SET purchase = $purchase, from_status = $from,
@@ -159,7 +202,8 @@ impl OrderRepo<'_> {
             "BEGIN TRANSACTION;
              LET $purchase = type::record('purchase', $id);
              LET $pending = (SELECT VALUE id FROM purchase
-                WHERE buyer = $order.buyer AND event = $order.event AND status = 'pending');
+                WHERE event = $order.event AND status = 'pending' AND (IF $order.buyer
+                    {{ buyer = $order.buyer }} ELSE {{ guest_email = $order.guest_email }}));
              IF array::len($pending) >= $max_pending {{ THROW 'too_many_pending' }};
              FOR $line IN $order.lines {{
                 LET $held = (UPDATE $line.ticket_type
@@ -169,7 +213,9 @@ impl OrderRepo<'_> {
                     THROW string::concat('sold_out:', record::id($line.ticket_type))
                 }};
              }};
-             CREATE $purchase SET buyer = $order.buyer, event = $order.event,
+             CREATE $purchase SET buyer = $order.buyer, guest_name = $order.guest_name,
+                guest_email = $order.guest_email, access_keys = [$order.access_key],
+                attendees = $order.attendees, event = $order.event,
                 organizer = $order.event.organizer,
                 reference = $order.reference, lines = $order.lines,
                 total_minor = $order.total_minor, currency = $order.currency, status = 'pending',
@@ -190,6 +236,22 @@ impl OrderRepo<'_> {
                     ("actor", actor.to_owned()),
                     ("note", None::<String>)
                 ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// See [`CLAIM_GUEST_ORDERS`]: at sign-in, for guest orders made since.
+    pub async fn claim_guest_orders(&self, user_id: &str) -> Result<(), DbError> {
+        self.0
+            .execute(
+                &format!(
+                    "BEGIN TRANSACTION;
+                     LET $user = type::record('user', $user_id);
+                     {CLAIM_GUEST_ORDERS}
+                     COMMIT TRANSACTION;"
+                ),
+                vars![("user_id", user_id.to_owned())],
             )
             .await?;
         Ok(())
@@ -230,8 +292,9 @@ impl OrderRepo<'_> {
             from,
             payment_ref,
             tickets,
-            holder,
             email,
+            link_key,
+            link_hash,
             actor,
         } = fulfilment;
         let sql = format!(
@@ -255,9 +318,14 @@ impl OrderRepo<'_> {
                 }};
              }};
              FOR $ticket IN $tickets {{
-                CREATE ticket SET purchase = $purchase, ticket_type = $ticket.ticket_type,
-                    event = $paid[0].event, holder_name = $holder, code = $ticket.code,
-                    reference = $ticket.reference, status = 'valid', created_at = time::now();
+                LET $issued = (CREATE ticket SET purchase = $purchase,
+                    ticket_type = $ticket.ticket_type, event = $paid[0].event,
+                    holder_name = $ticket.holder_name, holder_email = $ticket.holder_email,
+                    code = $ticket.code, reference = $ticket.reference, status = 'valid',
+                    created_at = time::now() RETURN VALUE id);
+                IF $ticket.holder_email AND $ticket.holder_email != $recipient {{
+                    {QUEUE_TICKET_EMAIL}
+                }};
              }};
              LET $sale = $paid[0];
              LET $sign = 1;
@@ -265,6 +333,7 @@ impl OrderRepo<'_> {
              {COUNT_SALE_BODY}
              LET $kind = 'tickets';
              {QUEUE_ORDER_EMAIL}
+             {GIVE_LINK_KEY}
              {LOG}
              COMMIT TRANSACTION;"
         );
@@ -277,7 +346,8 @@ impl OrderRepo<'_> {
                     ("to", OrderStatus::Paid),
                     ("payment_ref", payment_ref),
                     ("tickets", tickets),
-                    ("holder", holder.to_owned()),
+                    ("link_key", link_key.to_owned()),
+                    ("link_hash", link_hash),
                     ("key", format!("order-confirmation/{id}")),
                     ("recipient", email.to_owned()),
                     ("actor", actor.to_owned()),

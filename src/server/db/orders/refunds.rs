@@ -103,7 +103,7 @@ impl OrderRepo<'_> {
              UPDATE outbox SET status = 'cancelled', last_error = 'the order was refunded'
                 WHERE purchase = $purchase AND kind = 'tickets' AND status = 'pending';
              LET $key = string::concat($kind, '/', $id);
-             LET $recipient = $refunded[0].buyer.email;
+             LET $recipient = $refunded[0].buyer.email ?? $refunded[0].guest_email;
              {QUEUE_ORDER_EMAIL}
              {LOG}
              COMMIT TRANSACTION;"

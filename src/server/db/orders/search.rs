@@ -61,15 +61,15 @@ impl OrderRepo<'_> {
             ""
         };
         let sql = format!(
-            "SELECT record::id(id) AS id, reference, buyer.name AS buyer_name,
-                buyer.email AS buyer_email, status, math::sum(lines.quantity) AS tickets,
+            "SELECT record::id(id) AS id, reference, buyer.name ?? guest_name AS buyer_name,
+                buyer.email ?? guest_email AS buyer_email, status, math::sum(lines.quantity) AS tickets,
                 total_minor, currency, late_payment_refunded, created_at,
                 (SELECT VALUE {EMAIL_STATUS} FROM outbox WHERE purchase = $parent.id
                     ORDER BY created_at DESC LIMIT 1)[0] AS email_status
              FROM purchase WHERE event = type::record('event', $event) {status}
                 AND ($text = '' OR string::contains(string::lowercase(reference), $text)
-                    OR string::contains(string::lowercase(buyer.email), $text)
-                    OR string::contains(string::lowercase(buyer.name), $text))
+                    OR string::contains(string::lowercase(buyer.email ?? guest_email), $text)
+                    OR string::contains(string::lowercase(buyer.name ?? guest_name), $text))
              ORDER BY created_at DESC LIMIT $limit"
         );
         self.0
@@ -94,13 +94,13 @@ impl OrderRepo<'_> {
     ) -> Result<Vec<AttendeeRecord>, DbError> {
         self.0
             .rows(
-                "SELECT reference, holder_name, purchase.buyer.email AS buyer_email,
+                "SELECT reference, holder_name, purchase.buyer.email ?? purchase.guest_email AS buyer_email,
                     ticket_type.name AS type_name, status, record::id(purchase) AS order_id,
                     purchase.reference AS order_reference, checked_in_at, checked_in_by, created_at
                  FROM ticket WHERE event = type::record('event', $event)
                     AND ($text = '' OR string::contains(string::lowercase(reference), $text)
                         OR string::contains(string::lowercase(holder_name), $text)
-                        OR string::contains(string::lowercase(purchase.buyer.email), $text)
+                        OR string::contains(string::lowercase(purchase.buyer.email ?? purchase.guest_email), $text)
                         OR string::contains(string::lowercase(purchase.reference), $text))
                  ORDER BY created_at DESC, reference ASC LIMIT $limit",
                 vars![

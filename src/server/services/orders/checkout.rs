@@ -2,11 +2,14 @@
 use super::payment::payment_succeeded;
 use super::refunds::{release, Release};
 use super::{actor_of, short_reference};
-use crate::domain::{urlencode, CheckoutLine, EventOffer, Selection, TicketOffer};
+use crate::domain::holder::{parse_holders, GuestDetails, HolderIn};
+use crate::domain::{CheckoutLine, EventOffer, Selection, TicketOffer};
 use crate::error::AppError;
-use crate::server::auth::session::CurrentUser;
+use crate::server::auth::session::{new_token, session_key, CurrentUser};
 use crate::server::db::events::TicketTypeRecord;
-use crate::server::db::orders::{NewOrder, OrderLine, OrderRepo, SOLD_OUT, TOO_MANY_PENDING};
+use crate::server::db::orders::{
+    Attendee, NewOrder, OrderLine, OrderRepo, SOLD_OUT, TOO_MANY_PENDING,
+};
 use crate::server::db::{new_id, DbError, EventRepo};
 use crate::server::payments::SessionRequest;
 use crate::server::state::AppState;
@@ -19,13 +22,44 @@ fn session_expiry(hold_expires_at: DateTime<Utc>, now: DateTime<Utc>) -> DateTim
     hold_expires_at.max(now + Duration::minutes(31))
 }
 
-/// Validates the selection, holds the seats and starts the payment. Returns where the
-/// buyer goes next: the payment page, or the order page for a free order.
+/// Who buys: a signed-in account, or a guest who gave a name and an email.
+pub enum Purchaser<'a> {
+    Account(&'a CurrentUser),
+    Guest(GuestDetails),
+}
+
+impl Purchaser<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Purchaser::Account(user) => &user.name,
+            Purchaser::Guest(guest) => &guest.name,
+        }
+    }
+
+    fn email(&self) -> &str {
+        match self {
+            Purchaser::Account(user) => &user.email,
+            Purchaser::Guest(guest) => guest.email.as_str(),
+        }
+    }
+
+    fn actor(&self) -> String {
+        match self {
+            Purchaser::Account(user) => actor_of(user),
+            Purchaser::Guest(guest) => format!("guest:{}", guest.email.as_str()),
+        }
+    }
+}
+
+/// Validates the selection and the ticket holders, holds the seats and starts the payment.
+/// Returns where the buyer goes next: the payment page, or the order page for a free
+/// order (with the order's link key, so a guest's browser can open it).
 pub async fn checkout(
     state: &AppState,
-    buyer: &CurrentUser,
+    buyer: &Purchaser<'_>,
     event_id: &str,
     requested: &[CheckoutLine],
+    holders: &[HolderIn],
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
     let (event, ticket_types) = EventRepo(&state.db)
@@ -53,6 +87,14 @@ pub async fn checkout(
             unit_price_minor: l.unit_price_minor,
         })
         .collect();
+    let tickets: u32 = selection.lines().iter().map(|l| l.quantity).sum();
+    let attendees = parse_holders(holders, tickets as usize, buyer.name())?
+        .into_iter()
+        .map(|h| Attendee {
+            name: h.name,
+            email: h.email.map(|e| e.as_str().to_owned()),
+        })
+        .collect();
     let total_minor = selection.total_minor();
     if total_minor > 0 && !state.payments.is_configured() {
         return Err(AppError::Validation(
@@ -61,8 +103,17 @@ pub async fn checkout(
     }
     let order_id = new_id();
     let hold_expires_at = now + Duration::seconds(state.settings.hold_secs);
+    let key = new_token();
+    let (account, guest) = match buyer {
+        Purchaser::Account(user) => (Some(RecordId::new("user", user.id.clone())), None),
+        Purchaser::Guest(guest) => (None, Some(guest)),
+    };
     let order = NewOrder {
-        buyer: RecordId::new("user", buyer.id.clone()),
+        buyer: account,
+        guest_name: guest.map(|g| g.name.clone()),
+        guest_email: guest.map(|g| g.email.as_str().to_owned()),
+        access_key: session_key(&key),
+        attendees,
         event: RecordId::new("event", event.id.clone()),
         reference: short_reference("TX"),
         lines: lines.clone(),
@@ -70,7 +121,7 @@ pub async fn checkout(
         currency: event.currency.clone(),
         hold_expires_at,
     };
-    let actor = actor_of(buyer);
+    let actor = buyer.actor();
     let held = {
         // Correctness comes from the guarded transaction; queueing spares this instance's
         // buyers of the same ticket types a storm of conflicts and retries.
@@ -100,26 +151,28 @@ pub async fn checkout(
         }
         Err(e) => return Err(AppError::internal(e)),
     }
-    tracing::info!(order = %order_id, event = %event.id, buyer = %buyer.id, total_minor, "seats held");
+    tracing::info!(order = %order_id, event = %event.id, total_minor, "seats held");
 
+    let order_page = format!("/orders/{order_id}?key={key}");
     if total_minor == 0 {
         payment_succeeded(state, &order_id, None, &actor)
             .await
             .map_err(AppError::internal)?;
-        return Ok(format!("/orders/{order_id}"));
+        return Ok(order_page);
     }
     let base = &state.settings.public_base_url;
     let request = SessionRequest {
         order_id: order_id.clone(),
-        buyer_email: buyer.email.clone(),
+        buyer_email: buyer.email().to_owned(),
         currency: event.currency.clone(),
         lines: lines
             .iter()
             .map(|l| (l.name.clone(), l.unit_price_minor, l.quantity as u32))
             .collect(),
         expires_at: session_expiry(hold_expires_at, now),
-        success_url: format!("{base}/orders/{order_id}?session_id={{CHECKOUT_SESSION_ID}}"),
-        cancel_url: format!("{base}/orders/{order_id}?cancelled=1"),
+        success_url: format!("{base}{order_page}&session_id={{CHECKOUT_SESSION_ID}}"),
+        cancel_url: format!("{base}{order_page}&cancelled=1"),
+        order_key: key,
     };
     match state.payments.create_session(&request).await {
         Ok(session) => {
@@ -140,27 +193,6 @@ pub async fn checkout(
             Err(AppError::PaymentUnavailable(reference))
         }
     }
-}
-
-/// Where an anonymous buyer goes: the sign-in page, which brings them back to the event
-/// page with the same selection.
-pub async fn sign_in_first(
-    state: &AppState,
-    event_id: &str,
-    requested: &[CheckoutLine],
-) -> Result<String, AppError> {
-    let (event, _) = EventRepo(&state.db)
-        .find_by_id(event_id)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or_else(|| AppError::NotFound("event".into()))?;
-    let selection: Vec<String> = requested
-        .iter()
-        .filter(|l| l.quantity > 0)
-        .map(|l| format!("{}:{}", l.ticket_type_id, l.quantity))
-        .collect();
-    let back = format!("/events/{}?tickets={}", event.slug, selection.join(","));
-    Ok(format!("/login?next={}", urlencode(&back)))
 }
 
 fn offer(t: &TicketTypeRecord) -> TicketOffer<'_> {

@@ -14,7 +14,7 @@ mod sweeper;
 mod tickets_again;
 mod views;
 
-pub use checkout::{checkout, sign_in_first};
+pub use checkout::{checkout, Purchaser};
 pub use payment::{
     confirm_payment, pay_demo_order, payment_succeeded, PaymentOutcome, SessionReport,
 };
@@ -31,7 +31,7 @@ pub use views::{event_attendees, event_orders, managed_order, my_tickets, order_
 
 use crate::error::AppError;
 use crate::server::auth::guard::may_manage;
-use crate::server::auth::session::CurrentUser;
+use crate::server::auth::session::{session_key, CurrentUser};
 use crate::server::db::orders::{OrderRecord, OrderRepo};
 use crate::server::db::{Db, DbError};
 use crate::server::payments::PaymentError;
@@ -83,13 +83,45 @@ async fn order_if(
         .ok_or_else(|| AppError::NotFound("order".into()))
 }
 
+/// Who asks for an order as its buyer: the signed-in account that bought it, or anyone
+/// with a key of its link (a guest's browser, the ticket email), or both.
+pub struct OrderAccess {
+    pub user: Option<CurrentUser>,
+    pub key: Option<String>,
+}
+
+impl OrderAccess {
+    fn opens(&self, order: &OrderRecord) -> bool {
+        let by_account = self
+            .user
+            .as_ref()
+            .is_some_and(|user| order.buyer.as_deref() == Some(user.id.as_str()));
+        let by_key = self
+            .key
+            .as_ref()
+            .is_some_and(|key| order.access_keys.contains(&session_key(key)));
+        by_account || by_key
+    }
+
+    /// The actor recorded in the order log.
+    fn actor(&self) -> String {
+        match &self.user {
+            Some(user) => actor_of(user),
+            None => "buyer:link".to_owned(),
+        }
+    }
+}
+
 /// The order as its buyer may see it.
 async fn buyers_order(
     db: &Db,
-    user: &CurrentUser,
+    access: &OrderAccess,
     order_id: &str,
 ) -> Result<OrderRecord, AppError> {
-    order_if(db, order_id, |o| o.buyer == user.id).await
+    if access.user.is_none() && access.key.is_none() {
+        return Err(AppError::Unauthenticated);
+    }
+    order_if(db, order_id, |o| access.opens(o)).await
 }
 
 /// The order as the organizer of its event (or an admin) may manage it.

@@ -3,10 +3,10 @@
 //! (its seats sold to someone else after its hold lapsed, its order or event cancelled) is
 //! refunded exactly once.
 use super::refunds::{release, send_owed_refund, RefundSent, Release};
-use super::{actor_of, buyers_order, load, short_reference, ticket_code, OrderError};
+use super::{buyers_order, load, short_reference, ticket_code, OrderAccess, OrderError};
 use crate::domain::OrderStatus;
 use crate::error::AppError;
-use crate::server::auth::session::CurrentUser;
+use crate::server::auth::session::{new_token, session_key};
 use crate::server::db::orders::{
     Fulfilment, NewTicket, OrderRecord, OrderRepo, Refund, RefundNotice, EVENT_CANCELLED, SOLD_OUT,
     WRONG_STATUS,
@@ -27,16 +27,23 @@ pub enum PaymentOutcome {
     Ignored,
 }
 
+/// The order's tickets, in line order, each with the holder named at checkout (the buyer
+/// where none was named).
 fn tickets_for(order: &OrderRecord) -> Vec<NewTicket> {
     order
         .lines
         .iter()
-        .flat_map(|line| {
-            (0..line.quantity).map(|_| NewTicket {
-                ticket_type: line.ticket_type.clone(),
+        .flat_map(|line| (0..line.quantity).map(|_| line.ticket_type.clone()))
+        .enumerate()
+        .map(|(position, ticket_type)| {
+            let named = order.attendees.get(position);
+            NewTicket {
+                ticket_type,
                 code: ticket_code(),
                 reference: short_reference("T"),
-            })
+                holder_name: named.map_or_else(|| order.buyer_name.clone(), |a| a.name.clone()),
+                holder_email: named.and_then(|a| a.email.clone()),
+            }
         })
         .collect()
 }
@@ -78,6 +85,7 @@ pub async fn payment_succeeded(
             })
             .collect();
         let type_ids: Vec<&str> = type_ids.iter().map(String::as_str).collect();
+        let link_key = new_token();
         let fulfilled = {
             let _turns = state.holds.turns(&type_ids).await;
             OrderRepo(&state.db)
@@ -87,8 +95,9 @@ pub async fn payment_succeeded(
                         from,
                         payment_ref: payment_ref.clone(),
                         tickets: tickets_for(&order),
-                        holder: &order.buyer_name,
                         email: &order.buyer_email,
+                        link_key: &link_key,
+                        link_hash: session_key(&link_key),
                         actor,
                     },
                 )
@@ -218,18 +227,18 @@ pub async fn session_ended(
 /// once instead of waiting for the webhook. An explicit POST, never a page view.
 pub async fn confirm_payment(
     state: &AppState,
-    user: &CurrentUser,
+    access: &OrderAccess,
     order_id: &str,
     session_id: &str,
 ) -> Result<(), AppError> {
-    let order = buyers_order(&state.db, user, order_id).await?;
+    let order = buyers_order(&state.db, access, order_id).await?;
     let matches = order.checkout_session_id.as_deref() == Some(session_id);
     if order.status != OrderStatus::Pending || !matches {
         return Ok(());
     }
     match state.payments.session(session_id).await {
         Ok(s) if s.paid => {
-            payment_succeeded(state, order_id, s.payment_ref, &actor_of(user))
+            payment_succeeded(state, order_id, s.payment_ref, &access.actor())
                 .await
                 .map_err(AppError::internal)?;
         }
@@ -244,10 +253,10 @@ pub async fn confirm_payment(
 /// fulfilment a Stripe payment gets.
 pub async fn pay_demo_order(
     state: &AppState,
-    user: &CurrentUser,
+    access: &OrderAccess,
     order_id: &str,
 ) -> Result<(), AppError> {
-    let order = buyers_order(&state.db, user, order_id).await?;
+    let order = buyers_order(&state.db, access, order_id).await?;
     if order.status != OrderStatus::Pending {
         return Err(AppError::Validation(
             "This order is no longer waiting for payment.".into(),
@@ -257,7 +266,7 @@ pub async fn pay_demo_order(
         state,
         order_id,
         Some(format!("demo_{order_id}")),
-        &actor_of(user),
+        &access.actor(),
     )
     .await
     .map_err(AppError::internal)?;

@@ -1,7 +1,7 @@
 //! Undoing a purchase: a pending order gives its seats back (buyer, organizer, a failed
 //! payment or provider), a paid one is refunded (organizer, or the whole event cancelled),
 //! and the refunds job sends every refund still owed until the provider accepts it.
-use super::{actor_of, buyers_order, load, managed, OrderError};
+use super::{actor_of, buyers_order, load, managed, OrderAccess, OrderError};
 use crate::domain::OrderStatus;
 use crate::error::AppError;
 use crate::server::auth::guard::may_manage;
@@ -74,12 +74,12 @@ async fn cancel_pending(
 /// go back on sale. Nothing to do when the order is no longer pending.
 pub async fn cancel_payment(
     state: &AppState,
-    user: &CurrentUser,
+    access: &OrderAccess,
     order_id: &str,
 ) -> Result<(), AppError> {
-    let order = buyers_order(&state.db, user, order_id).await?;
+    let order = buyers_order(&state.db, access, order_id).await?;
     if order.status == OrderStatus::Pending {
-        cancel_pending(state, &order, Release::BuyerCancelled, &actor_of(user))
+        cancel_pending(state, &order, Release::BuyerCancelled, &access.actor())
             .await
             .map_err(AppError::internal)?;
     }

@@ -5,6 +5,7 @@ use crate::domain::{Email, OrderStatus};
 use crate::error::AppError;
 use crate::server::auth::guard::may_manage;
 use crate::server::auth::session::CurrentUser;
+use crate::server::auth::session::{new_token, session_key};
 use crate::server::db::orders::{OrderRecord, OrderRepo, SendAgain, TOO_SOON, WRONG_STATUS};
 use crate::server::db::DbError;
 use crate::server::state::AppState;
@@ -18,14 +19,16 @@ pub async fn resend_tickets(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let order = order_if(&state.db, order_id, |o| {
-        o.buyer == user.id || may_manage(user, &o.event_organizer)
+        o.buyer.as_deref() == Some(user.id.as_str()) || may_manage(user, &o.event_organizer)
     })
     .await?;
     require_paid(&order)?;
+    let link_key = new_token();
     let queued = OrderRepo(&state.db)
         .send_tickets_again(
             order_id,
             &order.buyer_email,
+            (&link_key, &session_key(&link_key)),
             SendAgain::Resend,
             &actor_of(user),
             now,
@@ -50,10 +53,12 @@ pub async fn send_tickets_to(
 ) -> Result<(), AppError> {
     let order = managed(&state.db, user, order_id).await?;
     require_paid(&order)?;
+    let link_key = new_token();
     let queued = OrderRepo(&state.db)
         .send_tickets_again(
             order_id,
             to.as_str(),
+            (&link_key, &session_key(&link_key)),
             SendAgain::Corrected,
             &actor_of(user),
             now,

@@ -1,5 +1,5 @@
 //! What buyers and organizers see of orders. Reads only: nothing here changes state.
-use super::{buyers_order, managed};
+use super::{buyers_order, managed, OrderAccess};
 use crate::domain::{
     AttendeeRow, ManagedOrder, Money, OrderLineView, OrderLogEntry, OrderSearch, OrderStatus,
     OrderView, OrganizerOrderRow, TicketGroup, TicketView, ORGANIZER_LIST_LIMIT,
@@ -84,10 +84,10 @@ async fn event_of(state: &AppState, event_id: &str) -> Result<EventRecord, AppEr
 /// The buyer's order page.
 pub async fn order_view(
     state: &AppState,
-    user: &CurrentUser,
+    access: &OrderAccess,
     order_id: &str,
 ) -> Result<OrderView, AppError> {
-    let order = buyers_order(&state.db, user, order_id).await?;
+    let order = buyers_order(&state.db, access, order_id).await?;
     let tickets = OrderRepo(&state.db)
         .tickets_of_order(order_id)
         .await

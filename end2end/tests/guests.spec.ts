@@ -1,0 +1,63 @@
+import { test, expect, hydrated } from "./fixtures";
+import { unique } from "./journeys";
+
+// Issue 18: a guest buys three tickets for three people without an account, the tickets
+// carry their names, one attendee gets her own ticket by email, and the link in the
+// buyer's email opens the order in any browser.
+
+async function mailbox(browser, email: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/register?next=/dev/mailbox");
+  await hydrated(page);
+  await page.getByLabel("Name").fill("Mail Reader");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("a long enough password");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { name: /mailbox/i })).toBeVisible();
+  return page;
+}
+
+test("a guest buys three named tickets and opens the order from the email link", async ({ page, browser }) => {
+  test.setTimeout(90_000);
+  const buyerEmail = `${unique("guest")}@example.com`;
+  const annEmail = `${unique("ann")}@example.com`;
+  await page.goto("/");
+  await hydrated(page);
+  await page.getByRole("link", { name: /Rust Nation Meetup/ }).click();
+  await hydrated(page);
+  for (let i = 0; i < 3; i++) await page.getByRole("button", { name: "Add one Student" }).click();
+  await page.getByLabel("Your name").fill("Gwen Guest");
+  await page.getByLabel("Your email").fill(buyerEmail);
+  await page.getByLabel("Name on ticket 1").fill("Ann Attendee");
+  await page.getByLabel("Email for ticket 1").fill(annEmail);
+  await page.getByLabel("Name on ticket 2").fill("Bob Friend");
+  await page.getByRole("button", { name: "Buy tickets" }).click();
+  await page.getByRole("button", { name: "Pay £15.00" }).click();
+  await expect(page.getByText("Your tickets are below")).toBeVisible();
+  const cards = page.locator(".ticket-card");
+  await expect(cards).toHaveCount(3);
+  await expect(cards.filter({ hasText: "Ann Attendee" })).toHaveCount(1);
+  await expect(cards.filter({ hasText: "Bob Friend" })).toHaveCount(1);
+  await expect(cards.filter({ hasText: "Gwen Guest" })).toHaveCount(1);
+  await hydrated(page);
+
+  // The buyer's email links to the order with a key of its own.
+  const inbox = await mailbox(browser, buyerEmail);
+  await inbox.getByRole("row").filter({ hasText: buyerEmail })
+    .getByRole("link", { name: /Your tickets for Rust Nation Meetup/ }).click();
+  await expect(inbox.getByText("Hi Gwen Guest, you're going!")).toBeVisible();
+  const link = await inbox.getByRole("link", { name: "See your tickets on TickEx" }).getAttribute("href");
+  expect(link).toMatch(/\/orders\/[^?]+\?key=[0-9a-f]{64}$/);
+  const elsewhere = await (await browser.newContext()).newPage();
+  await elsewhere.goto(new URL(link!).pathname + new URL(link!).search);
+  await expect(elsewhere.getByText("Your tickets are below")).toBeVisible();
+  await expect(elsewhere.locator(".ticket-card")).toHaveCount(3);
+
+  // Ann got her own ticket, and only hers.
+  const annInbox = await mailbox(browser, annEmail);
+  await annInbox.getByRole("row").filter({ hasText: annEmail })
+    .getByRole("link", { name: /Your tickets for Rust Nation Meetup/ }).click();
+  await expect(annInbox.getByText("Hi Ann Attendee, you're going!")).toBeVisible();
+  await expect(annInbox.getByRole("img", { name: /QR code of ticket T-/ })).toHaveCount(1);
+});

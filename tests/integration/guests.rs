@@ -1,0 +1,271 @@
+//! Issue 18: buying as a guest, a name (and an email) per ticket, the order's link, and
+//! guest orders joining an account only once its email is verified.
+use crate::common::{admin, buyers, event_with, query, register, spawn_app, unique_email};
+use tickex::domain::holder::{GuestDetails, HolderIn};
+use tickex::domain::CheckoutLine;
+use tickex::error::AppError;
+use tickex::server::auth::session::session_key;
+use tickex::server::db::verifications::VerificationRepo;
+use tickex::server::services::{accounts, orders};
+
+fn holder(name: &str, email: &str) -> HolderIn {
+    HolderIn {
+        name: name.into(),
+        email: email.into(),
+    }
+}
+
+fn access(key: Option<&str>) -> orders::OrderAccess {
+    orders::OrderAccess {
+        user: None,
+        key: key.map(str::to_owned),
+    }
+}
+
+/// The order id and link key in a checkout's answer (`/pay/demo/<id>?key=<key>`).
+fn order_and_key(url: &str) -> (String, String) {
+    let rest = url.trim_start_matches("/pay/demo/");
+    let (id, key) = rest.split_once("?key=").expect("a link key");
+    (id.to_owned(), key.to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_buys_named_tickets_and_opens_the_order_by_its_link() {
+    let app = spawn_app().await;
+    let state = &app.server.state;
+    let (event, types) = event_with(&app, &[("Standard", "25", "50")]).await;
+    let line = CheckoutLine {
+        ticket_type_id: types[0].clone(),
+        quantity: 3,
+    };
+    let email = unique_email("gus");
+    let guest = orders::Purchaser::Guest(GuestDetails::parse("Gus Guest", &email).unwrap());
+    let now = chrono::Utc::now();
+    // A bad email for a ticket is refused, saying which ticket; nothing is held.
+    let refused = orders::checkout(
+        state,
+        &guest,
+        &event,
+        std::slice::from_ref(&line),
+        &[holder("Ann", "ann@"), holder("", "")],
+        now,
+    )
+    .await;
+    assert_eq!(
+        refused
+            .unwrap_err()
+            .message_for("holders[0][email]")
+            .as_deref(),
+        Some("Ticket 1: Enter an email address like name@example.com.")
+    );
+    let url = orders::checkout(
+        state,
+        &guest,
+        &event,
+        &[line],
+        &[
+            holder("Ann Attendee", "ann@example.com"),
+            holder("", ""),
+            holder("Cy", ""),
+        ],
+        now,
+    )
+    .await
+    .unwrap();
+    let (order, key) = order_and_key(&url);
+    assert!(key.len() >= 64, "a long random key");
+    let stored: Vec<Vec<String>> = query(
+        &app,
+        "SELECT VALUE access_keys FROM type::record('purchase', $id)",
+        &[("id", &order)],
+    )
+    .await;
+    assert_eq!(
+        stored[0],
+        vec![session_key(&key)],
+        "only its hash is stored"
+    );
+
+    // The link opens it; nothing else does.
+    let view = orders::order_view(state, &access(Some(&key)), &order)
+        .await
+        .unwrap();
+    assert_eq!(view.reference.len(), 12);
+    assert_eq!(
+        orders::order_view(state, &access(Some("guess")), &order)
+            .await
+            .err(),
+        Some(AppError::NotFound("order".into()))
+    );
+    assert_eq!(
+        orders::order_view(state, &access(None), &order).await.err(),
+        Some(AppError::Unauthenticated)
+    );
+    let stranger = buyers(&app, 1).await.remove(0);
+    let as_stranger = orders::OrderAccess {
+        user: Some(stranger),
+        key: None,
+    };
+    assert!(orders::order_view(state, &as_stranger, &order)
+        .await
+        .is_err());
+
+    // Paid: one ticket per holder, the buyer's name where none was given.
+    orders::pay_demo_order(state, &access(Some(&key)), &order)
+        .await
+        .unwrap();
+    let holders: Vec<(String, Option<String>)> = query(
+        &app,
+        "SELECT VALUE [holder_name, holder_email] FROM ticket
+         WHERE purchase = type::record('purchase', $id) ORDER BY holder_name",
+        &[("id", &order)],
+    )
+    .await;
+    assert_eq!(
+        holders,
+        vec![
+            ("Ann Attendee".into(), Some("ann@example.com".into())),
+            ("Cy".into(), None),
+            ("Gus Guest".into(), None)
+        ]
+    );
+    // The buyer's email carries a new link key; Ann gets her own ticket.
+    let queued: Vec<(String, String, Option<String>)> = query(
+        &app,
+        "SELECT VALUE [kind, recipient, link_key] FROM outbox
+         WHERE purchase = type::record('purchase', $id) ORDER BY kind DESC",
+        &[("id", &order)],
+    )
+    .await;
+    assert_eq!(queued.len(), 2, "{queued:?}");
+    assert_eq!(
+        (queued[0].0.as_str(), queued[0].1.as_str()),
+        ("tickets", email.as_str())
+    );
+    let emailed_key = queued[0].2.clone().expect("the email's link key");
+    assert_ne!(emailed_key, key);
+    assert_eq!(
+        (queued[1].0.as_str(), queued[1].1.as_str(), &queued[1].2),
+        ("ticket", "ann@example.com", &None)
+    );
+    let view = orders::order_view(state, &access(Some(&emailed_key)), &order)
+        .await
+        .unwrap();
+    assert_eq!(view.tickets.len(), 3);
+    // The organizer sees the guest as the buyer.
+    let managed = orders::managed_order(state, &admin(), &order)
+        .await
+        .unwrap();
+    assert_eq!(managed.buyer_email, email);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guest_orders_join_an_account_only_once_its_email_is_verified() {
+    let app = spawn_app().await;
+    let state = &app.server.state;
+    let (event, types) = event_with(&app, &[("Standard", "25", "50")]).await;
+    let email = unique_email("later");
+    let guest = orders::Purchaser::Guest(GuestDetails::parse("Lee Later", &email).unwrap());
+    let line = CheckoutLine {
+        ticket_type_id: types[0].clone(),
+        quantity: 1,
+    };
+    let url = orders::checkout(state, &guest, &event, &[line], &[], chrono::Utc::now())
+        .await
+        .unwrap();
+    let (order, key) = order_and_key(&url);
+    orders::pay_demo_order(state, &access(Some(&key)), &order)
+        .await
+        .unwrap();
+
+    // Someone registers with that email: signed in, but not verified, so nothing moves.
+    let mut visitor = register(&app, &email, false).await;
+    let me = visitor.me().await.unwrap();
+    assert!(!me.email_verified);
+    let owner: Vec<Option<String>> = query(
+        &app,
+        "SELECT VALUE IF buyer { record::id(buyer) } ELSE { NONE } FROM type::record('purchase', $id)",
+        &[("id", &order)],
+    )
+    .await;
+    assert_eq!(owner, vec![None]);
+
+    // Verified: the order is the account's, with a log row.
+    let ids: Vec<String> = query(
+        &app,
+        "SELECT VALUE record::id(id) FROM user WHERE email = $email",
+        &[("email", &email)],
+    )
+    .await;
+    let token = "a".repeat(64);
+    VerificationRepo(&state.db)
+        .replace(
+            &ids[0],
+            &session_key(&token),
+            chrono::Utc::now() + chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    accounts::verify_email(&state.db, &token, chrono::Utc::now())
+        .await
+        .unwrap();
+    let owner: Vec<Option<String>> = query(
+        &app,
+        "SELECT VALUE IF buyer { record::id(buyer) } ELSE { NONE } FROM type::record('purchase', $id)",
+        &[("id", &order)],
+    )
+    .await;
+    assert_eq!(owner, vec![Some(ids[0].clone())]);
+    let notes: Vec<Option<String>> = query(
+        &app,
+        "SELECT VALUE note FROM purchase_log WHERE purchase = type::record('purchase', $id)",
+        &[("id", &order)],
+    )
+    .await;
+    assert!(notes
+        .iter()
+        .any(|n| n.as_deref() == Some("taken over by the account with this verified email")));
+    assert_eq!(crate::check::violations(&app).await, Vec::<String>::new());
+    app.stop().await;
+}
+
+/// A guest gives a name and an email; each missing one is named.
+#[tokio::test]
+async fn a_guest_checkout_needs_a_name_and_an_email_and_is_throttled() {
+    let mut settings = crate::common::test_settings();
+    settings.account_requests_per_address = 10;
+    let app = crate::common::spawn_with(settings).await;
+    let (event, types) = event_with(&app, &[("Standard", "25", "50")]).await;
+    let mut visitor = app.visitor();
+    let response = visitor
+        .call::<tickex::api::orders::Checkout>(&[
+            ("event_id", event.as_str()),
+            ("lines[0][ticket_type_id]", types[0].as_str()),
+            ("lines[0][quantity]", "1"),
+            ("guest_name", ""),
+            ("guest_email", "nope"),
+        ])
+        .await;
+    let error = crate::common::app_error(response).await;
+    assert_eq!(
+        error.message_for("guest_name").as_deref(),
+        Some("Enter your name.")
+    );
+    assert!(error.message_for("guest_email").is_some());
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let response = visitor
+            .call::<tickex::api::orders::Checkout>(&[
+                ("event_id", event.as_str()),
+                ("lines[0][ticket_type_id]", types[0].as_str()),
+                ("lines[0][quantity]", "1"),
+                ("guest_name", "Flo Flood"),
+                ("guest_email", "flo@example.com"),
+            ])
+            .await;
+        statuses.push(response.status().as_u16());
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    app.stop().await;
+}
