@@ -2,8 +2,9 @@ import { test, expect, hydrated } from "./fixtures";
 import { unique } from "./journeys";
 
 // Issue 18: a guest buys three tickets for three people without an account, the tickets
-// carry their names, one attendee gets her own ticket by email, and the link in the
-// buyer's email opens the order in any browser.
+// carry their names, one attendee gets her own ticket by email, the link in the buyer's
+// email opens the order in any browser, and a ticket transferred from there reaches its
+// new holder's inbox.
 
 async function mailbox(browser, email: string) {
   const context = await browser.newContext();
@@ -18,7 +19,7 @@ async function mailbox(browser, email: string) {
   return page;
 }
 
-test("a guest buys three named tickets and opens the order from the email link", async ({ page, browser }) => {
+test("a guest buys three named tickets, opens the order from the email link and transfers one", async ({ page, browser }) => {
   test.setTimeout(90_000);
   const buyerEmail = `${unique("guest")}@example.com`;
   const annEmail = `${unique("ann")}@example.com`;
@@ -53,6 +54,21 @@ test("a guest buys three named tickets and opens the order from the email link",
   await elsewhere.goto(new URL(link!).pathname + new URL(link!).search);
   await expect(elsewhere.getByText("Your tickets are below")).toBeVisible();
   await expect(elsewhere.locator(".ticket-card")).toHaveCount(3);
+
+  // From there Bob's ticket goes to Cleo: her name on it, and her own email.
+  const cleoEmail = `${unique("cleo")}@example.com`;
+  await hydrated(elsewhere);
+  const bob = elsewhere.locator(".ticket-card").filter({ hasText: "Bob Friend" });
+  await bob.getByText(/^Transfer ticket T-/).click();
+  await bob.getByLabel("New holder's name").fill("Cleo New");
+  await bob.getByLabel("New holder's email").fill(cleoEmail);
+  await bob.getByRole("button", { name: "Transfer" }).click();
+  await expect(elsewhere.locator(".ticket-card").filter({ hasText: "Cleo New" })).toHaveCount(1);
+  await expect(elsewhere.locator(".ticket-card").filter({ hasText: "Bob Friend" })).toHaveCount(0);
+  const cleoInbox = await mailbox(browser, cleoEmail);
+  await cleoInbox.getByRole("row").filter({ hasText: cleoEmail })
+    .getByRole("link", { name: /Your tickets for Rust Nation Meetup/ }).click();
+  await expect(cleoInbox.getByText("Hi Cleo New, you're going!")).toBeVisible();
 
   // Ann got her own ticket, and only hers.
   const annInbox = await mailbox(browser, annEmail);

@@ -191,6 +191,7 @@ class Door {
     this.device = this.deviceToken();
     this.tickets = new Map();
     this.keys = new Map();
+    this.revoked = new Set();
     this.meta = null;
     this.queue = [];
     this.online = true;
@@ -288,6 +289,7 @@ class Door {
 
   async takeMeta(meta) {
     this.meta = meta;
+    this.revoked = new Set(meta.revoked || []);
     this.keys = await importKeys(meta.public_keys);
     this.title.textContent = `Check-in: ${meta.event_title}`;
     this.when.textContent = `${meta.when} · You are ${meta.door}`;
@@ -348,13 +350,14 @@ class Door {
       tx.objectStore("ticket").put(kept);
     }
     for (const code of changes.revoked) {
+      this.revoked.add(code);
       const t = this.tickets.get(code);
       if (t && t.status !== "void") {
         t.status = "void";
         tx.objectStore("ticket").put(t);
       }
     }
-    this.meta = { ...this.meta, counts: changes.counts, cursor: changes.cursor, saved: clock() };
+    this.meta = { ...this.meta, counts: changes.counts, cursor: changes.cursor, revoked: [...this.revoked], saved: clock() };
     tx.objectStore("door").put(this.meta);
     await done(tx);
     this.renderCounts();
@@ -439,6 +442,7 @@ class Door {
     if (!read) return { result: "refused", message: "This is not a TickEx ticket." };
     const signature = await verify(read, this.keys);
     if (signature === "forged") return { result: "refused", message: "This ticket's signature is not valid: it was altered or forged." };
+    if (this.revoked.has(read.code)) return { result: "refused", message: "refunded, cancelled or transferred to someone else" };
     const ticket = this.tickets.get(read.code);
     // A key made after this device's last refresh: the list still knows the ticket.
     if (signature === "unknown-key" && !ticket) return { result: "refused", message: "This ticket was signed with a key this door does not know yet." };

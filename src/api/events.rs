@@ -194,3 +194,13 @@ mod upload {
         })
     }
 }
+
+/// The organizer allows (`allowed` = "yes") or forbids ticket transfers for the event.
+#[server]
+pub async fn set_ticket_transfers(event_id: String, allowed: String) -> Result<(), AppError> {
+    crate::api::serve_as(crate::api::Caller::Organizer, |state, user| async move {
+        use crate::server::services::events;
+        events::set_transfers_allowed(&state, &user, &event_id, allowed == "yes").await
+    })
+    .await
+}

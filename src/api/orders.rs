@@ -131,6 +131,31 @@ pub async fn pay_demo_order(id: String, key: Option<String>) -> Result<(), AppEr
     .await
 }
 
+/// The buyer passes a ticket to someone else (name and email); they get it with a new
+/// code, and the old one stops working.
+#[server]
+pub async fn transfer_ticket(
+    id: String,
+    key: Option<String>,
+    reference: String,
+    issue: i64,
+    name: String,
+    email: String,
+) -> Result<(), AppError> {
+    crate::api::serve(|state| async move {
+        use crate::server::services::orders;
+        let access = as_buyer(&state, key).await?;
+        let request = orders::TransferRequest {
+            reference: &reference,
+            seen_issue: issue,
+            name: &name,
+            email: &email,
+        };
+        orders::transfer_ticket(&state, &access, &id, &request, chrono::Utc::now()).await
+    })
+    .await
+}
+
 #[cfg(feature = "ssr")]
 fn demo_only(state: &crate::server::state::AppState) -> Result<(), AppError> {
     if state.payments.is_demo() {

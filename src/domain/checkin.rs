@@ -66,6 +66,8 @@ pub struct DoorData {
     pub can_undo: bool,
     pub public_keys: Vec<(u8, String)>,
     pub tickets: Vec<DoorTicket>,
+    /// Codes that must not admit: void tickets, and transferred tickets' old codes.
+    pub revoked: Vec<String>,
     pub counts: Vec<CheckInCount>,
     /// Where the door asks for changes from next (RFC 3339, the server's clock).
     pub cursor: String,

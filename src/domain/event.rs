@@ -157,6 +157,8 @@ pub struct EventEditorData {
     pub taken: Vec<u32>,
     /// Refunds of its orders the payment provider has not accepted yet (retried).
     pub refunds_owed: u32,
+    /// Ticket holders may pass their tickets on until it starts.
+    pub transfers_allowed: bool,
 }
 
 /// What changing an event's status did; cancelling also settles its orders.

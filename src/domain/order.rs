@@ -73,6 +73,9 @@ pub struct TicketView {
     pub type_name: String,
     pub holder_name: String,
     pub status: TicketStatus,
+    /// Grows with each transfer: a transfer names the issue its page showed, so a second
+    /// click on a stale page moves nothing.
+    pub issue: i64,
     /// The QR code of the ticket's secret code, as an SVG document made by the server.
     pub qr_svg: String,
 }

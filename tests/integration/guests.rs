@@ -269,3 +269,133 @@ async fn a_guest_checkout_needs_a_name_and_an_email_and_is_throttled() {
     assert!(statuses.contains(&429), "{statuses:?}");
     app.stop().await;
 }
+
+/// Five transfers of one ticket at once: exactly one happens. The old code is refused at
+/// the door (and is on the doors' revocation list), the new holder's pass admits, the
+/// order's log shows the chain, and one email goes to the new holder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_revokes_the_old_code_once_however_many_race() {
+    use tickex::domain::ScanResult;
+    use tickex::server::services::checkin;
+    let app = spawn_app().await;
+    let state = &app.server.state;
+    let (event, types) = event_with(&app, &[("Standard", "25", "50")]).await;
+    let buyer = buyers(&app, 1).await.remove(0);
+    let order = crate::common::paid_order_of(&app, &buyer, &event, &types[0], 2).await;
+    let owner = orders::OrderAccess {
+        user: Some(buyer.clone()),
+        key: None,
+    };
+    let tickets: Vec<(String, String, i64)> = query(
+        &app,
+        "SELECT VALUE [reference, code, issue] FROM ticket
+         WHERE purchase = type::record('purchase', $id) ORDER BY reference",
+        &[("id", &order)],
+    )
+    .await;
+    let (reference, old_code, _) = tickets[0].clone();
+    let old_pass = checkin::pass_for(state, &event, &old_code, 1)
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    let attempts = (0..5).map(|i| {
+        let (owner, order, reference) = (&owner, &order, &reference);
+        async move {
+            let (name, email) = (format!("Friend {i}"), format!("friend{i}@example.com"));
+            let request = orders::TransferRequest {
+                reference,
+                seen_issue: 1,
+                name: &name,
+                email: &email,
+            };
+            orders::transfer_ticket(state, owner, order, &request, now).await
+        }
+    });
+    let results = futures::future::join_all(attempts).await;
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .all(|e| matches!(e, AppError::Validation(_))));
+    let after: Vec<(String, String, i64)> = query(
+        &app,
+        "SELECT VALUE [holder_name, code, issue] FROM ticket WHERE reference = $reference",
+        &[("reference", &reference)],
+    )
+    .await;
+    let (new_holder, new_code, issue) = after[0].clone();
+    assert!(new_holder.starts_with("Friend "));
+    assert_ne!(new_code, old_code);
+    assert_eq!(issue, 2);
+    let emails: Vec<String> = query(
+        &app,
+        "SELECT VALUE recipient FROM outbox WHERE string::starts_with(key, 'transfer/')",
+        &[],
+    )
+    .await;
+    assert_eq!(emails.len(), 1);
+    assert!(emails[0].starts_with("friend"));
+    let log: Vec<Option<String>> = query(
+        &app,
+        "SELECT VALUE note FROM purchase_log WHERE purchase = type::record('purchase', $id)
+         ORDER BY at",
+        &[("id", &order)],
+    )
+    .await;
+    assert!(log.iter().flatten().any(|n| n.starts_with(&format!(
+        "ticket {reference} transferred from {} to Friend ",
+        buyer.name
+    ))));
+
+    // At the door: the old pass is refused and revoked, the new one admits.
+    let door = checkin::door(state, Some(&admin()), &event, None, now)
+        .await
+        .unwrap();
+    let scan = |id: &str, text: &str| tickex::domain::ScanIn {
+        scan_id: id.into(),
+        text: text.into(),
+        scanned_at: None,
+    };
+    let refused = checkin::check_in(state, &door, &scan("t1", &old_pass), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        (refused.result, refused.message.as_str()),
+        (ScanResult::Refused, "transferred to another holder")
+    );
+    let data = checkin::door_data(state, &door, now).await.unwrap();
+    assert!(data.revoked.contains(&old_code));
+    let new_pass = checkin::pass_for(state, &event, &new_code, issue)
+        .await
+        .unwrap();
+    let admitted = checkin::check_in(state, &door, &scan("t2", &new_pass), now)
+        .await
+        .unwrap();
+    assert_eq!(admitted.result, ScanResult::Admitted);
+    // A used ticket, and any ticket once the organizer forbids it, cannot move.
+    let zed = |reference, seen_issue| orders::TransferRequest {
+        reference,
+        seen_issue,
+        name: "Zed",
+        email: "zed@example.com",
+    };
+    let used = orders::transfer_ticket(state, &owner, &order, &zed(&reference, 2), now).await;
+    assert!(used.is_err());
+    tickex::server::services::events::set_transfers_allowed(state, &admin(), &event, false)
+        .await
+        .unwrap();
+    let forbidden =
+        orders::transfer_ticket(state, &owner, &order, &zed(&tickets[1].0, 1), now).await;
+    assert_eq!(
+        forbidden.err(),
+        Some(AppError::Validation(
+            "The organizer does not allow ticket transfers for this event.".into()
+        ))
+    );
+    assert_eq!(crate::check::violations(&app).await, Vec::<String>::new());
+    app.stop().await;
+}

@@ -5,7 +5,7 @@ use super::guard::OrganizerOnly;
 use super::orders::{OrderSummary, ResendTickets};
 use super::ErrorPanel;
 use crate::api::checkin::UndoCheckIn;
-use crate::api::events::get_event_for_edit;
+use crate::api::events::{get_event_for_edit, SetTicketTransfers};
 use crate::api::orders::{
     get_managed_order, list_event_attendees, list_event_orders, CancelOrder, RefundOrder,
     SendTicketsTo,
@@ -25,7 +25,11 @@ pub fn EventSalesPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let text = move || query.read().get("q").unwrap_or_default();
     let status = move || query.read().get("status").unwrap_or_default();
-    let event = Resource::new(id, get_event_for_edit);
+    let transfers = ServerAction::<SetTicketTransfers>::new();
+    let event = Resource::new(
+        move || (id(), transfers.version().get()),
+        |(id, _)| get_event_for_edit(id),
+    );
     let refund = ServerAction::<RefundOrder>::new();
     let cancel = ServerAction::<CancelOrder>::new();
     let undo = ServerAction::<UndoCheckIn>::new();
@@ -62,6 +66,18 @@ pub fn EventSalesPage() -> impl IntoView {
                                     " · "
                                     <a href=format!("/dashboard/events/{}/export/attendees", data.id) rel="external" download>"Attendees CSV"</a>
                                 </p>
+                                <ActionForm action=transfers attr:class="inline-form">
+                                    <input type="hidden" name="event_id" value=data.id.clone() />
+                                    <input type="hidden" name="allowed" value=if data.transfers_allowed { "no" } else { "yes" } />
+                                    <span class="muted">{if data.transfers_allowed {
+                                        "Buyers may transfer tickets until the event starts."
+                                    } else {
+                                        "Ticket transfers are not allowed."
+                                    }}</span>
+                                    <button type="submit" class="button-secondary button-small">
+                                        {if data.transfers_allowed { "Stop transfers" } else { "Allow transfers" }}
+                                    </button>
+                                </ActionForm>
                             </header>
                         }
                         .into_any(),

@@ -4,7 +4,7 @@ use super::guard::SignedIn;
 use super::ErrorPanel;
 use crate::api::orders::{
     get_order, list_dev_mailbox, list_my_tickets, CancelPayment, ConfirmPayment, PayDemoOrder,
-    ResendTickets as ResendTicketsAction,
+    ResendTickets as ResendTicketsAction, TransferTicket,
 };
 use crate::domain::{
     Money, OrderLineView, OrderStatus, OrderView, TicketGroup, TicketStatus, TicketView,
@@ -67,7 +67,11 @@ pub fn OrderPage() -> impl IntoView {
 fn OrderContent() -> impl IntoView {
     let confirm = ServerAction::<ConfirmPayment>::new();
     let cancel = ServerAction::<CancelPayment>::new();
-    let order = order_resource(move || confirm.version().get() + cancel.version().get());
+    let transfer = ServerAction::<TransferTicket>::new();
+    provide_context(transfer);
+    let order = order_resource(move || {
+        confirm.version().get() + cancel.version().get() + transfer.version().get()
+    });
     let query = use_query_map();
     let back = move || Return {
         session_id: query.read().get("session_id"),
@@ -150,7 +154,9 @@ fn OrderDetails(order: OrderView, #[prop(optional)] back: Option<Return>) -> imp
         {(!order.tickets.is_empty()).then(|| view! {
             <section aria-labelledby="tickets-heading">
                 <h2 id="tickets-heading">"Tickets"</h2>
-                <TicketCards tickets=order.tickets.clone() />
+                <TransferProblem />
+                <TicketCards tickets=order.tickets.clone()
+                    transfer_from=(order.status == OrderStatus::Paid).then(|| order.id.clone()) />
             </section>
         })}
     }
@@ -252,8 +258,26 @@ pub fn OrderSummary(lines: Vec<OrderLineView>, total: Money) -> impl IntoView {
     }
 }
 
+/// Why the last transfer on this page failed, if it did.
 #[component]
-fn TicketCards(tickets: Vec<TicketView>) -> impl IntoView {
+fn TransferProblem() -> impl IntoView {
+    let transfer = use_context::<ServerAction<TransferTicket>>();
+    move || {
+        transfer
+            .and_then(|t| t.value().get())
+            .and_then(Result::err)
+            .map(|error| view! { <ErrorPanel error /> })
+    }
+}
+
+/// The tickets of an order; with `transfer_from` (the order, paid), each valid one can be
+/// passed to someone else.
+#[component]
+fn TicketCards(
+    tickets: Vec<TicketView>,
+    #[prop(default = None)] transfer_from: Option<String>,
+) -> impl IntoView {
+    let transfer = use_context::<ServerAction<TransferTicket>>();
     view! {
         <ul class="ticket-cards">
             {tickets.into_iter().map(|ticket| {
@@ -266,8 +290,29 @@ fn TicketCards(tickets: Vec<TicketView>) -> impl IntoView {
                         <div>
                             <p class="ticket-name">{ticket.type_name}</p>
                             <p class="muted">{ticket.holder_name}</p>
-                            <p class="ticket-ref">{ticket.reference}</p>
+                            <p class="ticket-ref">{ticket.reference.clone()}</p>
                             {void.then(|| view! { <p class="badge badge-cancelled">"void"</p> })}
+                            {transfer.zip(transfer_from.clone()).filter(|_| ticket.status == TicketStatus::Valid).map(|(action, order_id)| {
+                                let reference = ticket.reference.clone();
+                                let (name_id, email_id) = (format!("to-name-{reference}"), format!("to-email-{reference}"));
+                                view! {
+                                    <details class="transfer">
+                                        <summary>{format!("Transfer ticket {reference}")}</summary>
+                                        <ActionForm action attr:class="stack-form">
+                                            <input type="hidden" name="id" value=order_id />
+                                            <input type="hidden" name="key" value=link_key() />
+                                            <input type="hidden" name="reference" value=reference.clone() />
+                                            <input type="hidden" name="issue" value=ticket.issue.to_string() />
+                                            <label for=name_id.clone()>"New holder's name"</label>
+                                            <input id=name_id name="name" autocomplete="off" required />
+                                            <label for=email_id.clone()>"New holder's email"</label>
+                                            <input id=email_id name="email" type="email" autocomplete="off" required />
+                                            <p class="muted small">"They get the ticket by email with a new code; this one stops working at once."</p>
+                                            <button type="submit" class="button button-secondary">"Transfer"</button>
+                                        </ActionForm>
+                                    </details>
+                                }
+                            })}
                         </div>
                     </li>
                 }

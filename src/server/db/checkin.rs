@@ -115,6 +115,11 @@ pub struct CheckedInCount {
 
 pub struct CheckinRepo<'a>(pub &'a Db);
 
+/// The revocation list of `$event`: void tickets' codes and transferred tickets' old codes.
+const REVOKED: &str = "RETURN array::concat(
+    (SELECT VALUE code FROM ticket WHERE event = $event AND status = 'void'),
+    (SELECT VALUE old_code FROM ticket_transfer WHERE event = $event))";
+
 impl CheckinRepo<'_> {
     /// The event's keys, oldest first.
     pub async fn keys(&self, event_id: &str) -> Result<Vec<EventKeyRecord>, DbError> {
@@ -265,6 +270,9 @@ impl CheckinRepo<'_> {
                         WHERE code = $code AND event = $event LIMIT 1)
                  } ELSE { [] };
                  LET $t = $found[0];
+                 LET $transferred = IF $code AND $t = NONE {
+                    (SELECT VALUE id FROM ticket_transfer WHERE old_code = $code AND event = $event)
+                 } ELSE { [] };
                  LET $decision = IF $refused { 'refused' }
                     ELSE IF $t = NONE { 'refused' }
                     ELSE IF $t.status = 'void' { 'refused' }
@@ -273,6 +281,7 @@ impl CheckinRepo<'_> {
                     ELSE IF $queued AND $scanned_at < $t.checked_in_at { 'earlier' }
                     ELSE { 'duplicate' };
                  LET $reason = IF $refused { $refused }
+                    ELSE IF array::len($transferred) > 0 { 'transferred to another holder' }
                     ELSE IF $t = NONE { 'not a ticket for this event' }
                     ELSE IF $t.status = 'void' { 'refunded or cancelled' }
                     ELSE IF $issue AND $issue < $t.issue { 'replaced by a newer ticket' }
@@ -369,6 +378,19 @@ impl CheckinRepo<'_> {
             .await
     }
 
+    /// The event's revocation list: codes of void tickets and the old codes of transferred
+    /// ones.
+    pub async fn revoked(&self, event_id: &str) -> Result<Vec<String>, DbError> {
+        let mut response = self
+            .0
+            .execute(
+                &format!("LET $event = type::record('event', $event_id); {REVOKED};"),
+                vars![("event_id", event_id.to_owned())],
+            )
+            .await?;
+        response.take(1).map_err(DbError::from_surreal)
+    }
+
     /// The tickets a scan or an undo touched since `since`, as they are now (how a door
     /// learns of other doors' scans), and the codes of the event's void tickets (the
     /// revocation list: refunds write no scan).
@@ -380,12 +402,14 @@ impl CheckinRepo<'_> {
         let mut response = self
             .0
             .execute(
-                "LET $event = type::record('event', $event_id);
+                &format!(
+                    "LET $event = type::record('event', $event_id);
                  SELECT code, issue, holder_name, ticket_type.name AS type_name, status,
                     checked_in_at, checked_in_by
                  FROM array::distinct((SELECT VALUE ticket FROM checkin
                     WHERE event = $event AND received_at > $since AND ticket != NONE));
-                 SELECT VALUE code FROM ticket WHERE event = $event AND status = 'void';",
+                 {REVOKED};"
+                ),
                 vars![("event_id", event_id.to_owned()), ("since", since)],
             )
             .await?;

@@ -42,6 +42,8 @@ pub struct EventRecord {
     pub status: EventStatus,
     pub first_published_at: Option<DateTime<Utc>>,
     pub organizer_name: String,
+    /// Ticket holders may pass their tickets on (until the event starts).
+    pub transfers_allowed: bool,
 }
 
 #[derive(Debug, Clone, SurrealValue)]
@@ -127,7 +129,8 @@ pub struct EventRepo<'a>(pub &'a Db);
 
 const EVENT_FIELDS: &str = "record::id(id) AS id, record::id(organizer) AS organizer, slug, title,
     description, starts_at, ends_at, time_zone, venue, address, online_url, image_url, thumb_url,
-    currency, status, first_published_at, organizer.name AS organizer_name";
+    currency, status, first_published_at, organizer.name AS organizer_name,
+    transfers_allowed ?? true AS transfers_allowed";
 
 const TICKET_FIELDS: &str = "record::id(id) AS id, name, description, price_minor, capacity,
     available, held, sold, sale_starts_at, sale_ends_at, min_per_order, max_per_order, position";
@@ -262,6 +265,17 @@ impl EventRepo<'_> {
     /// a capacity drop below what is sold or held, nor the currency change after a sale.
     /// Saves an edited event. When its date, time or place changed, every paid order with
     /// a valid ticket gets an email about it, in the same transaction.
+    pub async fn set_transfers_allowed(&self, id: &str, allowed: bool) -> Result<(), DbError> {
+        self.0
+            .execute(
+                "UPDATE type::record('event', $id) SET transfers_allowed = $allowed,
+                    updated_at = time::now()",
+                vars![("id", id.to_owned()), ("allowed", allowed)],
+            )
+            .await?;
+        Ok(())
+    }
+
     pub async fn update(&self, id: &str, event: EventWrite) -> Result<(), DbError> {
         let kept: Vec<String> = event
             .ticket_types

@@ -101,6 +101,7 @@ const SCHEMA: &[(&str, &str)] = &[
     ("012_checkin", include_str!("schema/012_checkin.surql")),
     ("013_door_log", include_str!("schema/013_door_log.surql")),
     ("014_guests", include_str!("schema/014_guests.surql")),
+    ("015_transfers", include_str!("schema/015_transfers.surql")),
 ];
 
 /// Enough for hundreds of buyers of one ticket type at once (about 5 s of backoff in all).

@@ -99,10 +99,10 @@ pub const QUEUE_ORDER_EMAIL: &str = "CREATE outbox SET kind = $kind, purchase = 
     key = $key, recipient = $recipient, status = 'pending', attempts = 0,
     next_attempt_at = time::now(), created_at = time::now();";
 
-/// Queues the email of one ticket (`$issued`, `$ticket.reference`) to its own holder
-/// (`$ticket.holder_email`); expects `$purchase`.
+/// Queues the email of one ticket (`$issued`) to its own holder (`$ticket.holder_email`)
+/// under `$ticket_email_key`; expects `$purchase`.
 pub const QUEUE_TICKET_EMAIL: &str = "CREATE outbox SET kind = 'ticket', purchase = $purchase,
-    ticket = $issued[0], key = string::concat('ticket/', $ticket.reference),
+    ticket = $issued[0], key = $ticket_email_key,
     recipient = $ticket.holder_email, status = 'pending', attempts = 0,
     next_attempt_at = time::now(), created_at = time::now();";
 

@@ -317,6 +317,10 @@ pub async fn door_data(
         can_undo: door.organizer,
         public_keys,
         tickets,
+        revoked: CheckinRepo(&state.db)
+            .revoked(&door.event.id)
+            .await
+            .map_err(AppError::internal)?,
         counts: counts(state, &door.event.id).await?,
         cursor: now.to_rfc3339(),
     })

@@ -255,6 +255,7 @@ pub async fn editor_data(
         .map_err(AppError::internal)?;
     Ok(EventEditorData {
         refunds_owed: u32::try_from(refunds_owed).unwrap_or(0),
+        transfers_allowed: event.transfers_allowed,
         status: event.status,
         taken: tickets
             .iter()
@@ -265,6 +266,20 @@ pub async fn editor_data(
         image_url: event.image_url,
         form,
     })
+}
+
+/// The organizer allows or forbids ticket transfers for the event.
+pub async fn set_transfers_allowed(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    allowed: bool,
+) -> Result<(), AppError> {
+    let (event, _) = load_managed(state, user, id).await?;
+    EventRepo(&state.db)
+        .set_transfers_allowed(&event.id, allowed)
+        .await
+        .map_err(AppError::internal)
 }
 
 /// Saves an edited event; returns its (possibly new) slug.

@@ -179,10 +179,12 @@ const LOG: &str = "CREATE purchase_log SET purchase = $purchase, from_status = $
 mod emails;
 mod refunds;
 mod search;
+mod transfers;
 
 pub use emails::{SendAgain, TOO_SOON};
 pub use refunds::{OwedRefund, Refund, RefundNotice, UnsettledOrder};
 pub use search::{AttendeeRecord, LogRecord, OrganizerOrderRecord};
+pub use transfers::{Transfer, TRANSFER_RACED};
 
 pub struct OrderRepo<'a>(pub &'a Db);
 
@@ -324,6 +326,7 @@ impl OrderRepo<'_> {
                     code = $ticket.code, reference = $ticket.reference, status = 'valid',
                     created_at = time::now() RETURN VALUE id);
                 IF $ticket.holder_email AND $ticket.holder_email != $recipient {{
+                    LET $ticket_email_key = string::concat('ticket/', $ticket.reference);
                     {QUEUE_TICKET_EMAIL}
                 }};
              }};

@@ -12,6 +12,7 @@ mod refunds;
 mod stripe_events;
 mod sweeper;
 mod tickets_again;
+mod transfers;
 mod views;
 
 pub use checkout::{checkout, Purchaser};
@@ -27,6 +28,7 @@ pub use stripe_events::{
 };
 pub use sweeper::{reconcile, sweep, Settled};
 pub use tickets_again::{resend_tickets, send_tickets_to};
+pub use transfers::{transfer_ticket, TransferRequest};
 pub use views::{event_attendees, event_orders, managed_order, my_tickets, order_view};
 
 use crate::error::AppError;

@@ -35,6 +35,7 @@ fn ticket_view(signer: &PassSigner, t: &TicketRecord) -> Result<TicketView, AppE
         type_name: t.type_name.clone(),
         holder_name: t.holder_name.clone(),
         status: t.status,
+        issue: t.issue,
         qr_svg: qr_svg(&pass),
     })
 }
@@ -72,7 +73,7 @@ fn line_views(order: &OrderRecord) -> Result<Vec<OrderLineView>, AppError> {
         .collect()
 }
 
-async fn event_of(state: &AppState, event_id: &str) -> Result<EventRecord, AppError> {
+pub(super) async fn event_of(state: &AppState, event_id: &str) -> Result<EventRecord, AppError> {
     EventRepo(&state.db)
         .find_by_id(event_id)
         .await
