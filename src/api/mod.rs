@@ -5,6 +5,7 @@ pub mod checkin;
 pub mod dashboard;
 pub mod events;
 pub mod orders;
+pub mod questions;
 
 #[cfg(feature = "ssr")]
 use crate::error::AppError;

@@ -14,6 +14,7 @@ pub async fn checkout(
     guest_name: Option<String>,
     guest_email: Option<String>,
     holders: Option<Vec<HolderIn>>,
+    answers: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<String, AppError> {
     crate::api::serve(|state| async move {
         use crate::domain::holder::GuestDetails;
@@ -32,12 +33,14 @@ pub async fn checkout(
             }
         };
         let holders = holders.unwrap_or_default();
+        let answers = answers.unwrap_or_default();
         let url = orders::checkout(
             &state,
             &buyer,
             &event_id,
             &lines,
             &holders,
+            &answers,
             chrono::Utc::now(),
         )
         .await?;

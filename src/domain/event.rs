@@ -85,6 +85,8 @@ pub struct EventDetail {
     pub payments_test_mode: bool,
     /// The viewer may edit this event (its organizer, or an admin).
     pub can_manage: bool,
+    /// What buyers are asked at checkout.
+    pub questions: Vec<super::question::Question>,
 }
 
 /// What an organizer can do to an event's status. Cancelled is final; an event with tickets

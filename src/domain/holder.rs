@@ -38,6 +38,9 @@ pub struct HolderIn {
     pub name: String,
     #[serde(default)]
     pub email: String,
+    /// Answers to the questions asked per ticket (see `question::parse_answers`).
+    #[serde(default)]
+    pub answers: std::collections::BTreeMap<String, String>,
 }
 
 /// One ticket's holder.
@@ -91,6 +94,7 @@ mod tests {
         HolderIn {
             name: name.into(),
             email: email.into(),
+            answers: Default::default(),
         }
     }
 

@@ -38,6 +38,7 @@ mod inbox;
 mod link;
 mod money;
 mod order;
+pub mod question;
 pub mod rich_text;
 mod slug;
 

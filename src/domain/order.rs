@@ -76,6 +76,8 @@ pub struct TicketView {
     /// Grows with each transfer: a transfer names the issue its page showed, so a second
     /// click on a stale page moves nothing.
     pub issue: i64,
+    /// (question, answer) given for this ticket or its order.
+    pub answers: Vec<(String, String)>,
     /// The QR code of the ticket's secret code, as an SVG document made by the server.
     pub qr_svg: String,
 }
@@ -195,6 +197,10 @@ pub struct AttendeeRow {
     pub order_reference: String,
     /// "19:02 by Door 2" once checked in.
     pub checked_in: Option<String>,
+    /// Where this ticket was also sent (its holder's own email).
+    pub holder_email: Option<String>,
+    /// (question, answer) given for this ticket or its order.
+    pub answers: Vec<(String, String)>,
 }
 
 /// One entry of an order's append-only status log.

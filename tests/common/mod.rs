@@ -430,6 +430,7 @@ pub async fn paid_order_of(
         event,
         &[line],
         &[],
+        &Default::default(),
         chrono::Utc::now(),
     )
     .await

@@ -31,6 +31,7 @@ async fn check_passes_on_real_sales_and_names_each_broken_rule() {
             &event,
             &[line],
             &[],
+            &Default::default(),
             chrono::Utc::now(),
         )
         .await
@@ -167,6 +168,7 @@ async fn metrics_need_their_token_and_count_the_purchase_path() {
         &event,
         &[line(2)],
         &[],
+        &Default::default(),
         chrono::Utc::now(),
     )
     .await
@@ -186,6 +188,7 @@ async fn metrics_need_their_token_and_count_the_purchase_path() {
         &event,
         &[line(1)],
         &[],
+        &Default::default(),
         chrono::Utc::now()
     )
     .await
@@ -238,6 +241,7 @@ async fn event_pages_show_this_instances_sales_at_once_and_others_within_a_secon
         &event,
         &[line],
         &[],
+        &Default::default(),
         chrono::Utc::now(),
     )
     .await

@@ -120,6 +120,7 @@ async fn race_for_the_last_seats(settings: impl Fn() -> Settings) {
                     &event,
                     &lines,
                     &[],
+                    &Default::default(),
                     now,
                 )
                 .await
@@ -207,6 +208,7 @@ async fn mixed_orders_over_two_ticket_types_are_all_or_nothing() {
                     &event,
                     &lines,
                     &[],
+                    &Default::default(),
                     now,
                 )
                 .await,

@@ -24,6 +24,7 @@ async fn hold(
         event,
         &[line],
         &[],
+        &Default::default(),
         chrono::Utc::now(),
     )
     .await

@@ -39,6 +39,7 @@ pub(crate) async fn paid_order(
         &event,
         &[line],
         &[],
+        &Default::default(),
         chrono::Utc::now(),
     )
     .await

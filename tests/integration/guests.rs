@@ -12,6 +12,7 @@ fn holder(name: &str, email: &str) -> HolderIn {
     HolderIn {
         name: name.into(),
         email: email.into(),
+        answers: Default::default(),
     }
 }
 
@@ -48,6 +49,7 @@ async fn a_guest_buys_named_tickets_and_opens_the_order_by_its_link() {
         &event,
         std::slice::from_ref(&line),
         &[holder("Ann", "ann@"), holder("", "")],
+        &Default::default(),
         now,
     )
     .await;
@@ -68,6 +70,7 @@ async fn a_guest_buys_named_tickets_and_opens_the_order_by_its_link() {
             holder("", ""),
             holder("Cy", ""),
         ],
+        &Default::default(),
         now,
     )
     .await
@@ -171,9 +174,17 @@ async fn guest_orders_join_an_account_only_once_its_email_is_verified() {
         ticket_type_id: types[0].clone(),
         quantity: 1,
     };
-    let url = orders::checkout(state, &guest, &event, &[line], &[], chrono::Utc::now())
-        .await
-        .unwrap();
+    let url = orders::checkout(
+        state,
+        &guest,
+        &event,
+        &[line],
+        &[],
+        &Default::default(),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
     let (order, key) = order_and_key(&url);
     orders::pay_demo_order(state, &access(Some(&key)), &order)
         .await
@@ -398,4 +409,173 @@ async fn a_transfer_revokes_the_old_code_once_however_many_race() {
     );
     assert_eq!(crate::check::violations(&app).await, Vec::<String>::new());
     app.stop().await;
+}
+
+/// Required questions, once per order and per ticket (for one ticket type only), are
+/// refused when missing, each by its field; answers land on the order and its tickets,
+/// in the attendee list and the CSV (defused for spreadsheets); a hidden question keeps
+/// its answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn questions_are_asked_checked_and_kept() {
+    use std::collections::BTreeMap;
+    use tickex::server::services::{dashboard, questions};
+    let app = spawn_app().await;
+    let state = &app.server.state;
+    let (event, types) = event_with(&app, &[("Standard", "25", "50"), ("VIP", "90", "5")]).await;
+    let organizer = admin();
+    let add = |label: &'static str,
+               kind: &'static str,
+               options: &'static str,
+               scope: &'static str,
+               only: Vec<String>| {
+        questions::add(
+            state,
+            &organizer,
+            &event,
+            questions::QuestionInput {
+                label,
+                kind,
+                options,
+                scope,
+                required: true,
+                ticket_types: only,
+            },
+        )
+    };
+    add("Company", "text", "", "order", vec![]).await.unwrap();
+    add(
+        "Diet",
+        "choice",
+        "Vegan\nNone",
+        "attendee",
+        vec![types[1].clone()],
+    )
+    .await
+    .unwrap();
+    add("Code of conduct", "checkbox", "", "attendee", vec![])
+        .await
+        .unwrap();
+    let bad = add("Colour", "choice", "Red", "order", vec![]).await;
+    assert!(bad.unwrap_err().message_for("options").is_some());
+    let asked = questions::asked(state, &event).await.unwrap();
+    assert_eq!(asked.len(), 3);
+    let id = |label: &str| asked.iter().find(|q| q.label == label).unwrap().id.clone();
+
+    let buyer = buyers(&app, 1).await.remove(0);
+    let account = orders::Purchaser::Account(&buyer);
+    let lines = [
+        CheckoutLine {
+            ticket_type_id: types[0].clone(),
+            quantity: 1,
+        },
+        CheckoutLine {
+            ticket_type_id: types[1].clone(),
+            quantity: 1,
+        },
+    ];
+    let now = chrono::Utc::now();
+    let missing = orders::checkout(state, &account, &event, &lines, &[], &BTreeMap::new(), now)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        missing
+            .message_for(&format!("answers[{}]", id("Company")))
+            .as_deref(),
+        Some("Answer “Company”.")
+    );
+    assert_eq!(
+        missing
+            .message_for(&format!("holders[1][answers][{}]", id("Diet")))
+            .as_deref(),
+        Some("Answer “Diet”.")
+    );
+    assert!(
+        missing
+            .message_for(&format!("holders[0][answers][{}]", id("Diet")))
+            .is_none(),
+        "Diet is asked for VIP tickets only"
+    );
+    assert!(missing
+        .message_for(&format!("holders[0][answers][{}]", id("Code of conduct")))
+        .is_some());
+    assert_eq!(ledger_total(&app, &types[0]).await, 0, "nothing held");
+
+    let answers: BTreeMap<String, String> =
+        [(id("Company"), "=HYPERLINK(\"x\")".to_owned())].into();
+    let holder = |diet: Option<&str>| HolderIn {
+        name: String::new(),
+        email: String::new(),
+        answers: diet
+            .map(|d| (id("Diet"), d.to_owned()))
+            .into_iter()
+            .chain([(id("Code of conduct"), "yes".to_owned())])
+            .collect(),
+    };
+    let url = orders::checkout(
+        state,
+        &account,
+        &event,
+        &lines,
+        &[holder(None), holder(Some("Vegan"))],
+        &answers,
+        now,
+    )
+    .await
+    .unwrap();
+    let order = url
+        .trim_start_matches("/pay/demo/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    orders::payment_succeeded(state, &order, None, "test")
+        .await
+        .unwrap();
+    let rows = orders::event_attendees(
+        state,
+        &admin(),
+        &event,
+        &tickex::domain::OrderSearch::parse("", "").unwrap(),
+    )
+    .await
+    .unwrap();
+    let vip = rows.iter().find(|r| r.type_name == "VIP").unwrap();
+    assert!(
+        vip.answers.contains(&("Diet".into(), "Vegan".into())),
+        "{vip:?}"
+    );
+    assert!(vip
+        .answers
+        .contains(&("Company".into(), "=HYPERLINK(\"x\")".into())));
+
+    // Hidden: no longer asked, its answers still exported.
+    questions::set_hidden(state, &admin(), &event, &id("Diet"), true)
+        .await
+        .unwrap();
+    assert_eq!(questions::asked(state, &event).await.unwrap().len(), 2);
+    let export = dashboard::export_csv(state, &admin(), &event, "attendees")
+        .await
+        .unwrap();
+    let header = export.csv.lines().next().unwrap();
+    assert!(
+        header.ends_with(",Company,Diet,Code of conduct"),
+        "{header}"
+    );
+    assert!(
+        export.csv.contains("'=HYPERLINK"),
+        "a formula is defused: {}",
+        export.csv
+    );
+    assert!(export.csv.contains(",Vegan,yes"), "{}", export.csv);
+    app.stop().await;
+}
+
+async fn ledger_total(app: &crate::common::TestApp, ticket_type: &str) -> i64 {
+    let held: Vec<i64> = query(
+        app,
+        "SELECT VALUE held FROM type::record('ticket_type', $id)",
+        &[("id", ticket_type)],
+    )
+    .await;
+    held[0]
 }

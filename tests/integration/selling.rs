@@ -138,6 +138,7 @@ async fn sale_windows_and_per_order_limits_are_enforced_at_checkout() {
                 &event,
                 &[line(&types[0], quantity)],
                 &[],
+                &Default::default(),
                 now,
             )
             .await,
@@ -151,6 +152,7 @@ async fn sale_windows_and_per_order_limits_are_enforced_at_checkout() {
             &event,
             &[line(&types[1], 1)],
             &[],
+            &Default::default(),
             now,
         )
         .await,
@@ -164,6 +166,7 @@ async fn sale_windows_and_per_order_limits_are_enforced_at_checkout() {
             &event,
             &[line(&types[1], 1)],
             &[],
+            &Default::default(),
             after,
         )
         .await,
@@ -177,6 +180,7 @@ async fn sale_windows_and_per_order_limits_are_enforced_at_checkout() {
             &event,
             &[line(&types[0], 2)],
             &[],
+            &Default::default(),
             after_event,
         )
         .await,
@@ -190,6 +194,7 @@ async fn sale_windows_and_per_order_limits_are_enforced_at_checkout() {
         &event,
         &[line(&types[0], 2)],
         &[],
+        &Default::default(),
         during,
     )
     .await
@@ -200,6 +205,7 @@ async fn sale_windows_and_per_order_limits_are_enforced_at_checkout() {
         &event,
         &[line(&types[1], 1)],
         &[],
+        &Default::default(),
         during,
     )
     .await
@@ -252,6 +258,7 @@ async fn an_unpublished_event_disappears_stops_selling_and_comes_back() {
         &event,
         &[line(&types[0], 1)],
         &[],
+        &Default::default(),
         Utc::now(),
     )
     .await
@@ -272,6 +279,7 @@ async fn an_unpublished_event_disappears_stops_selling_and_comes_back() {
         &event,
         &[line(&types[0], 1)],
         &[],
+        &Default::default(),
         Utc::now(),
     )
     .await
@@ -303,6 +311,7 @@ async fn tickets_are_resent_once_in_any_ten_minutes_to_their_buyer_or_organizer_
         &event,
         &[line(&types[0], 1)],
         &[],
+        &Default::default(),
         Utc::now(),
     )
     .await

@@ -1,6 +1,8 @@
+use super::answers::QuestionField;
 use super::ErrorPanel;
 use crate::api::events::get_event;
 use crate::api::orders::Checkout;
+use crate::domain::question::{Question, QuestionScope};
 use crate::domain::rich_text::{paragraphs, Inline};
 use crate::domain::{EventDetail, EventStatus, Money, TicketTypeView};
 use leptos::prelude::*;
@@ -163,7 +165,7 @@ fn EventView(event: EventDetail) -> impl IntoView {
                     {description_view(&event.description)}
                 </section>
                 <TicketSelector event_id=event.id.clone() ticket_types=event.ticket_types.clone()
-                    test_mode=event.payments_test_mode />
+                    test_mode=event.payments_test_mode questions=event.questions.clone() />
             </div>
         </article>
     }
@@ -186,6 +188,7 @@ fn TicketSelector(
     event_id: String,
     ticket_types: Vec<TicketTypeView>,
     test_mode: bool,
+    questions: Vec<Question>,
 ) -> impl IntoView {
     let checkout = ServerAction::<Checkout>::new();
     let currency = ticket_types.first().map(|t| t.price.currency());
@@ -205,7 +208,17 @@ fn TicketSelector(
     let quantities: Vec<(String, RwSignal<u32>)> =
         rows.iter().map(|(t, q)| (t.id.clone(), *q)).collect();
     let chosen = quantities.clone();
-    let tickets = Signal::derive(move || chosen.iter().map(|(_, q)| q.get()).sum::<u32>());
+    // The ticket type of each ticket, in order: which per-ticket questions its row asks.
+    let types = Signal::derive(move || {
+        chosen
+            .iter()
+            .flat_map(|(id, q)| std::iter::repeat_n(id.clone(), q.get() as usize))
+            .collect::<Vec<_>>()
+    });
+    let tickets = Signal::derive(move || types.with(|t| t.len() as u32));
+    let (for_order, for_tickets): (Vec<Question>, Vec<Question>) = questions
+        .into_iter()
+        .partition(|q| q.scope == QuestionScope::Order);
     // What signing in keeps: `?tickets=<id>:<n>,...`.
     let selection = Signal::derive(move || {
         quantities
@@ -253,7 +266,15 @@ fn TicketSelector(
                     "Total: " <strong data-testid="ticket-total">{total}</strong>
                 </p>
                 <GuestFields selection />
-                <HolderFields tickets />
+                <HolderFields tickets types questions=for_tickets />
+                {(!for_order.is_empty()).then(|| view! {
+                    <fieldset class="holder-fields">
+                        <legend>"A few questions"</legend>
+                        {for_order.into_iter().map(|question| view! {
+                            <QuestionField question prefix="answers".to_owned() context=None />
+                        }).collect_view()}
+                    </fieldset>
+                })}
                 {error}
                 // Never disabled for an empty choice: before the bundle loads (or without it)
                 // the form must still post; the server says what is missing.
@@ -301,7 +322,12 @@ fn GuestFields(selection: Signal<String>) -> impl IntoView {
 /// A name (and an email, to send that ticket to) per ticket; left blank, a ticket is the
 /// buyer's. Rows follow the chosen quantities and keep what was typed.
 #[component]
-fn HolderFields(tickets: Signal<u32>) -> impl IntoView {
+fn HolderFields(
+    tickets: Signal<u32>,
+    types: Signal<Vec<String>>,
+    questions: Vec<Question>,
+) -> impl IntoView {
+    let questions = StoredValue::new(questions);
     view! {
         <Show when=move || { tickets.get() > 0 }>
             <fieldset class="holder-fields">
@@ -313,6 +339,17 @@ fn HolderFields(tickets: Signal<u32>) -> impl IntoView {
                         <input id=format!("holder-name-{i}") name=format!("holders[{i}][name]") autocomplete="off" />
                         <label for=format!("holder-email-{i}")>{format!("Email for ticket {}", i + 1)}</label>
                         <input id=format!("holder-email-{i}") name=format!("holders[{i}][email]") type="email" autocomplete="off" />
+                        {move || {
+                            let ticket_type = types.with(|t| t.get(i as usize).cloned()).unwrap_or_default();
+                            questions.with_value(|all| all.iter()
+                                .filter(|q| q.applies_to(&ticket_type))
+                                .cloned()
+                                .map(|question| view! {
+                                    <QuestionField question prefix=format!("holders[{i}][answers]")
+                                        context=Some(format!("ticket {}", i + 1)) />
+                                })
+                                .collect_view())
+                        }}
                     </div>
                 </For>
             </fieldset>

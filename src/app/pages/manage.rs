@@ -3,6 +3,7 @@
 use super::doors::DoorsPanel;
 use super::guard::OrganizerOnly;
 use super::orders::{OrderSummary, ResendTickets};
+use super::questions::QuestionsPanel;
 use super::ErrorPanel;
 use crate::api::checkin::UndoCheckIn;
 use crate::api::events::{get_event_for_edit, SetTicketTransfers};
@@ -88,6 +89,7 @@ pub fn EventSalesPage() -> impl IntoView {
             // Its resources are made here, outside the event's Suspense, so the page hydrates
             // with them in the same order as the server rendered them.
             <DoorsPanel event_id=params.read_untracked().get("id").unwrap_or_default() />
+            <QuestionsPanel event_id=params.read_untracked().get("id").unwrap_or_default() />
             <form method="get" role="search" class="panel search-form">
                 <label for="order-search">"Search orders"</label>
                 <input id="order-search" type="search" name="q" prop:value=text
@@ -240,13 +242,14 @@ fn AttendeesTable(
                     <th scope="col">"Ticket"</th><th scope="col">"Name"</th>
                     <th scope="col">"Email"</th><th scope="col">"Type"</th>
                     <th scope="col">"Status"</th><th scope="col">"Checked in"</th>
-                    <th scope="col">"Order"</th>
+                    <th scope="col">"Answers"</th><th scope="col">"Order"</th>
                 </tr></thead>
                 <tbody>
                     {rows.into_iter().map(|row| view! {
                         <tr>
                             <td>{row.reference.clone()}</td>
-                            <td>{row.holder_name.clone()}</td>
+                            <td>{row.holder_name.clone()}
+                                {row.holder_email.clone().map(|email| view! { <br /><span class="muted small">{email}</span> })}</td>
                             <td>{row.buyer_email}</td>
                             <td>{row.type_name}</td>
                             <td>{ticket_status_label(row.status)}</td>
@@ -263,6 +266,7 @@ fn AttendeesTable(
                                     }
                                 })}
                             </td>
+                            <td class="small">{row.answers.iter().map(|(q, a)| format!("{q}: {a}")).collect::<Vec<_>>().join("; ")}</td>
                             <td><a href=format!("/dashboard/orders/{}", row.order_id)>{row.order_reference}</a></td>
                         </tr>
                     }).collect_view()}

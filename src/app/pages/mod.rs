@@ -1,5 +1,6 @@
 mod admin;
 mod admin_payments;
+mod answers;
 mod auth;
 #[cfg(feature = "hydrate")]
 mod browser;
@@ -13,6 +14,7 @@ mod home;
 mod manage;
 mod not_found;
 mod orders;
+mod questions;
 
 pub use admin::AdminUsersPage;
 pub use admin_payments::AdminPaymentsPage;

@@ -291,6 +291,11 @@ fn TicketCards(
                             <p class="ticket-name">{ticket.type_name}</p>
                             <p class="muted">{ticket.holder_name}</p>
                             <p class="ticket-ref">{ticket.reference.clone()}</p>
+                            {(!ticket.answers.is_empty()).then(|| view! {
+                                <dl class="answers small">
+                                    {ticket.answers.iter().map(|(q, a)| view! { <dt>{q.clone()}</dt><dd>{a.clone()}</dd> }).collect_view()}
+                                </dl>
+                            })}
                             {void.then(|| view! { <p class="badge badge-cancelled">"void"</p> })}
                             {transfer.zip(transfer_from.clone()).filter(|_| ticket.status == TicketStatus::Valid).map(|(action, order_id)| {
                                 let reference = ticket.reference.clone();

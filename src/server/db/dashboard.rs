@@ -72,7 +72,11 @@ pub struct OrderCsvRecord {
 pub struct AttendeeCsvRecord {
     pub reference: String,
     pub holder_name: String,
+    pub holder_email: Option<String>,
     pub buyer_email: String,
+    /// Answers asked for this ticket, and those asked once for its order.
+    pub answers: Vec<crate::server::db::orders::AnswerRecord>,
+    pub order_answers: Vec<crate::server::db::orders::AnswerRecord>,
     pub type_name: String,
     pub status: TicketStatus,
     pub order_reference: String,
@@ -189,7 +193,9 @@ impl DashboardRepo<'_> {
     ) -> Result<Vec<AttendeeCsvRecord>, DbError> {
         self.0
             .rows(
-                "SELECT reference, holder_name, purchase.buyer.email ?? purchase.guest_email AS buyer_email,
+                "SELECT reference, holder_name, holder_email,
+                    purchase.buyer.email ?? purchase.guest_email AS buyer_email,
+                    answers ?? [] AS answers, purchase.answers ?? [] AS order_answers,
                     ticket_type.name AS type_name, status,
                     purchase.reference AS order_reference, checked_in_at, checked_in_by,
                     created_at

@@ -7,6 +7,7 @@ pub mod events;
 pub mod oidc;
 pub mod orders;
 pub mod outbox;
+pub mod questions;
 pub mod resets;
 mod sessions;
 mod status;
@@ -102,6 +103,7 @@ const SCHEMA: &[(&str, &str)] = &[
     ("013_door_log", include_str!("schema/013_door_log.surql")),
     ("014_guests", include_str!("schema/014_guests.surql")),
     ("015_transfers", include_str!("schema/015_transfers.surql")),
+    ("016_questions", include_str!("schema/016_questions.surql")),
 ];
 
 /// Enough for hundreds of buyers of one ticket type at once (about 5 s of backoff in all).

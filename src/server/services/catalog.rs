@@ -115,7 +115,9 @@ pub async fn event_detail(
         .into_iter()
         .map(|t| ticket_view(t, &event, status, now))
         .collect::<Result<Vec<_>, AppError>>()?;
+    let questions = crate::server::services::questions::asked(state, &event.id).await?;
     Ok(EventDetail {
+        questions,
         when: format_when(event.starts_at, &event.time_zone),
         starts_at_iso: iso_in_zone(event.starts_at, &event.time_zone),
         ends_at_iso: iso_in_zone(event.ends_at, &event.time_zone),

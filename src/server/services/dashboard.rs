@@ -8,8 +8,10 @@ use crate::error::AppError;
 use crate::server::auth::guard::may_manage;
 use crate::server::auth::session::CurrentUser;
 use crate::server::db::dashboard::{DashboardRepo, DashboardRows};
+use crate::server::db::questions::QuestionRepo;
 use crate::server::db::{DbError, EventRepo};
 use crate::server::format::{format_when, money};
+use crate::server::services::questions::answer_for;
 use crate::server::state::AppState;
 use chrono::{DateTime, Duration, Utc};
 
@@ -181,7 +183,12 @@ pub async fn export_csv(
                 .attendees_for_export(event_id)
                 .await
                 .map_err(AppError::internal)?;
-            let mut out = csv_line(&[
+            // One column per question, hidden ones too: their answers are kept.
+            let questions = QuestionRepo(&state.db)
+                .of_event(event_id)
+                .await
+                .map_err(AppError::internal)?;
+            let mut header: Vec<String> = [
                 "ticket",
                 "name",
                 "email",
@@ -190,9 +197,14 @@ pub async fn export_csv(
                 "order",
                 "checked_in_at_utc",
                 "door",
-            ]);
+                "holder_email",
+            ]
+            .map(str::to_owned)
+            .to_vec();
+            header.extend(questions.iter().map(|q| q.label.clone()));
+            let mut out = csv_line(&header);
             for r in rows {
-                out.push_str(&csv_line(&[
+                let mut line = vec![
                     r.reference,
                     r.holder_name,
                     r.buyer_email,
@@ -203,7 +215,14 @@ pub async fn export_csv(
                         .map(|at| at.to_rfc3339())
                         .unwrap_or_default(),
                     r.checked_in_by.unwrap_or_default(),
-                ]));
+                    r.holder_email.unwrap_or_default(),
+                ];
+                line.extend(
+                    questions
+                        .iter()
+                        .map(|q| answer_for(&q.id, &r.answers, &r.order_answers)),
+                );
+                out.push_str(&csv_line(&line));
             }
             out
         }

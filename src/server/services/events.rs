@@ -184,7 +184,7 @@ pub async fn create_event(
     }
 }
 
-async fn load_managed(
+pub(super) async fn load_managed(
     state: &AppState,
     user: &CurrentUser,
     id: &str,

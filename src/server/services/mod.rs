@@ -8,3 +8,4 @@ pub mod demo;
 pub mod doors;
 pub mod events;
 pub mod orders;
+pub mod questions;

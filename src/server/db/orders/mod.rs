@@ -36,6 +36,8 @@ pub struct NewOrder {
     /// SHA-256 of the key the buyer's browser gets in its links.
     pub access_key: String,
     pub attendees: Vec<Attendee>,
+    /// Answers to the questions asked once per order.
+    pub answers: Vec<AnswerRecord>,
     pub event: RecordId,
     pub reference: String,
     pub lines: Vec<OrderLine>,
@@ -44,12 +46,21 @@ pub struct NewOrder {
     pub hold_expires_at: DateTime<Utc>,
 }
 
-/// A ticket's holder as given at checkout.
+/// A ticket's holder as given at checkout, with the answers asked per ticket.
 #[derive(Debug, Clone, PartialEq, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 pub struct Attendee {
     pub name: String,
     pub email: Option<String>,
+    pub answers: Vec<AnswerRecord>,
+}
+
+/// An answer as stored: the question's id and the value(s).
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct AnswerRecord {
+    pub question: String,
+    pub value: Vec<String>,
 }
 
 #[derive(Debug, Clone, SurrealValue)]
@@ -91,6 +102,7 @@ pub struct NewTicket {
     pub holder_name: String,
     /// Where this ticket is sent on its own (an attendee's email), besides the buyer's.
     pub holder_email: Option<String>,
+    pub answers: Vec<AnswerRecord>,
 }
 
 /// Everything `fulfil` writes besides the order's own lines.
@@ -122,6 +134,10 @@ pub struct TicketRecord {
     pub issue: i64,
     pub checked_in_at: Option<DateTime<Utc>>,
     pub checked_in_by: Option<String>,
+    pub holder_email: Option<String>,
+    /// Answers asked for this ticket, and those asked once for its order.
+    pub answers: Vec<AnswerRecord>,
+    pub order_answers: Vec<AnswerRecord>,
 }
 
 #[derive(Debug, Clone, SurrealValue)]
@@ -217,7 +233,7 @@ impl OrderRepo<'_> {
              }};
              CREATE $purchase SET buyer = $order.buyer, guest_name = $order.guest_name,
                 guest_email = $order.guest_email, access_keys = [$order.access_key],
-                attendees = $order.attendees, event = $order.event,
+                attendees = $order.attendees, answers = $order.answers, event = $order.event,
                 organizer = $order.event.organizer,
                 reference = $order.reference, lines = $order.lines,
                 total_minor = $order.total_minor, currency = $order.currency, status = 'pending',
@@ -323,6 +339,7 @@ impl OrderRepo<'_> {
                 LET $issued = (CREATE ticket SET purchase = $purchase,
                     ticket_type = $ticket.ticket_type, event = $paid[0].event,
                     holder_name = $ticket.holder_name, holder_email = $ticket.holder_email,
+                    answers = $ticket.answers,
                     code = $ticket.code, reference = $ticket.reference, status = 'valid',
                     created_at = time::now() RETURN VALUE id);
                 IF $ticket.holder_email AND $ticket.holder_email != $recipient {{
@@ -450,6 +467,7 @@ impl OrderRepo<'_> {
             "SELECT record::id(purchase) AS purchase, record::id(event) AS event,
                 ticket_type.name AS type_name, holder_name, code, reference, status,
                 issue ?? 1 AS issue, checked_in_at, checked_in_by, event.starts_at AS starts_at,
+                holder_email, answers ?? [] AS answers, purchase.answers ?? [] AS order_answers,
                 created_at
              FROM ticket WHERE {condition} ORDER BY starts_at ASC, created_at ASC, reference ASC"
         );

@@ -28,6 +28,9 @@ pub struct OrganizerOrderRecord {
 pub struct AttendeeRecord {
     pub reference: String,
     pub holder_name: String,
+    pub holder_email: Option<String>,
+    pub answers: Vec<super::AnswerRecord>,
+    pub order_answers: Vec<super::AnswerRecord>,
     pub buyer_email: String,
     pub type_name: String,
     pub status: TicketStatus,
@@ -94,7 +97,9 @@ impl OrderRepo<'_> {
     ) -> Result<Vec<AttendeeRecord>, DbError> {
         self.0
             .rows(
-                "SELECT reference, holder_name, purchase.buyer.email ?? purchase.guest_email AS buyer_email,
+                "SELECT reference, holder_name, holder_email, answers ?? [] AS answers,
+                    purchase.answers ?? [] AS order_answers,
+                    purchase.buyer.email ?? purchase.guest_email AS buyer_email,
                     ticket_type.name AS type_name, status, record::id(purchase) AS order_id,
                     purchase.reference AS order_reference, checked_in_at, checked_in_by, created_at
                  FROM ticket WHERE event = type::record('event', $event)

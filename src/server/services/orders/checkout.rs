@@ -3,17 +3,19 @@ use super::payment::payment_succeeded;
 use super::refunds::{release, Release};
 use super::{actor_of, short_reference};
 use crate::domain::holder::{parse_holders, GuestDetails, HolderIn};
+use crate::domain::question::{parse_answers, Answer, QuestionScope};
 use crate::domain::{CheckoutLine, EventOffer, Selection, TicketOffer};
 use crate::error::AppError;
 use crate::server::auth::session::{new_token, session_key, CurrentUser};
 use crate::server::db::events::TicketTypeRecord;
 use crate::server::db::orders::{
-    Attendee, NewOrder, OrderLine, OrderRepo, SOLD_OUT, TOO_MANY_PENDING,
+    AnswerRecord, Attendee, NewOrder, OrderLine, OrderRepo, SOLD_OUT, TOO_MANY_PENDING,
 };
 use crate::server::db::{new_id, DbError, EventRepo};
 use crate::server::payments::SessionRequest;
 use crate::server::state::AppState;
 use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeMap;
 use surrealdb::types::RecordId;
 
 /// Stripe refuses a session that lives less than 30 minutes; ours ends with the hold, or
@@ -60,6 +62,7 @@ pub async fn checkout(
     event_id: &str,
     requested: &[CheckoutLine],
     holders: &[HolderIn],
+    answers: &BTreeMap<String, String>,
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
     let (event, ticket_types) = EventRepo(&state.db)
@@ -87,14 +90,8 @@ pub async fn checkout(
             unit_price_minor: l.unit_price_minor,
         })
         .collect();
-    let tickets: u32 = selection.lines().iter().map(|l| l.quantity).sum();
-    let attendees = parse_holders(holders, tickets as usize, buyer.name())?
-        .into_iter()
-        .map(|h| Attendee {
-            name: h.name,
-            email: h.email.map(|e| e.as_str().to_owned()),
-        })
-        .collect();
+    let (order_answers, attendees) =
+        details(state, &event.id, &selection, buyer.name(), holders, answers).await?;
     let total_minor = selection.total_minor();
     if total_minor > 0 && !state.payments.is_configured() {
         return Err(AppError::Validation(
@@ -114,6 +111,7 @@ pub async fn checkout(
         guest_email: guest.map(|g| g.email.as_str().to_owned()),
         access_key: session_key(&key),
         attendees,
+        answers: order_answers,
         event: RecordId::new("event", event.id.clone()),
         reference: short_reference("TX"),
         lines: lines.clone(),
@@ -193,6 +191,78 @@ pub async fn checkout(
             Err(AppError::PaymentUnavailable(reference))
         }
     }
+}
+
+/// The holders and answers given at checkout, checked against the event's questions: those
+/// asked once per order, and for each ticket those asked for its type. Every problem is
+/// reported at once, by field.
+async fn details(
+    state: &AppState,
+    event_id: &str,
+    selection: &Selection,
+    buyer_name: &str,
+    holders: &[HolderIn],
+    answers: &BTreeMap<String, String>,
+) -> Result<(Vec<AnswerRecord>, Vec<Attendee>), AppError> {
+    let questions = crate::server::services::questions::asked(state, event_id).await?;
+    let types: Vec<&str> = selection
+        .lines()
+        .iter()
+        .flat_map(|l| std::iter::repeat_n(l.ticket_type_id.as_str(), l.quantity as usize))
+        .collect();
+    let named = parse_holders(holders, types.len(), buyer_name)?;
+    let mut problems = Vec::new();
+    let mut keep = |result: Result<Vec<Answer>, AppError>| match result {
+        Ok(answers) => stored(answers),
+        Err(AppError::Fields(errors)) => {
+            problems.extend(errors);
+            Vec::new()
+        }
+        Err(other) => {
+            problems.push(crate::error::FieldError {
+                field: "answers".into(),
+                message: other.to_string(),
+            });
+            Vec::new()
+        }
+    };
+    let for_order = keep(parse_answers(
+        questions.iter().filter(|q| q.scope == QuestionScope::Order),
+        answers,
+        |id| format!("answers[{id}]"),
+    ));
+    let empty = BTreeMap::new();
+    let attendees: Vec<Attendee> = named
+        .into_iter()
+        .zip(types)
+        .enumerate()
+        .map(|(i, (holder, ticket_type))| Attendee {
+            answers: keep(parse_answers(
+                questions
+                    .iter()
+                    .filter(|q| q.scope == QuestionScope::Attendee && q.applies_to(ticket_type)),
+                holders.get(i).map_or(&empty, |h| &h.answers),
+                |id| format!("holders[{i}][answers][{id}]"),
+            )),
+            name: holder.name,
+            email: holder.email.map(|e| e.as_str().to_owned()),
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok((for_order, attendees))
+    } else {
+        Err(AppError::Fields(problems))
+    }
+}
+
+fn stored(answers: Vec<Answer>) -> Vec<AnswerRecord> {
+    answers
+        .into_iter()
+        .map(|a| AnswerRecord {
+            question: a.question,
+            value: a.value,
+        })
+        .collect()
 }
 
 fn offer(t: &TicketTypeRecord) -> TicketOffer<'_> {

@@ -43,6 +43,7 @@ fn tickets_for(order: &OrderRecord) -> Vec<NewTicket> {
                 reference: short_reference("T"),
                 holder_name: named.map_or_else(|| order.buyer_name.clone(), |a| a.name.clone()),
                 holder_email: named.and_then(|a| a.email.clone()),
+                answers: named.map(|a| a.answers.clone()).unwrap_or_default(),
             }
         })
         .collect()

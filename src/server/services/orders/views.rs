@@ -10,9 +10,11 @@ use crate::server::auth::session::CurrentUser;
 use crate::server::db::events::EventRecord;
 use crate::server::db::orders::{AttendeeRecord, OrderRecord, OrderRepo, TicketRecord};
 use crate::server::db::outbox::OutboxRepo;
+use crate::server::db::questions::{QuestionRecord, QuestionRepo};
 use crate::server::db::EventRepo;
 use crate::server::format::{checked_in_text, format_when, money, place};
 use crate::server::services::checkin::{self, PassSigner};
+use crate::server::services::questions::labelled;
 use crate::server::state::AppState;
 
 fn qr_svg(code: &str) -> String {
@@ -27,10 +29,15 @@ fn qr_svg(code: &str) -> String {
     }
 }
 
-/// A ticket with the QR code of its signed pass.
-fn ticket_view(signer: &PassSigner, t: &TicketRecord) -> Result<TicketView, AppError> {
+/// A ticket with the QR code of its signed pass and its answers.
+fn ticket_view(
+    signer: &PassSigner,
+    questions: &[QuestionRecord],
+    t: &TicketRecord,
+) -> Result<TicketView, AppError> {
     let pass = signer.pass(&t.code, t.issue)?;
     Ok(TicketView {
+        answers: labelled(questions, &t.answers, &t.order_answers),
         reference: t.reference.clone(),
         type_name: t.type_name.clone(),
         holder_name: t.holder_name.clone(),
@@ -44,16 +51,22 @@ async fn ticket_views<'a>(
     state: &AppState,
     tickets: impl IntoIterator<Item = &'a TicketRecord>,
 ) -> Result<Vec<TicketView>, AppError> {
-    // The event's key is read once, not once per ticket.
-    let mut signer: Option<PassSigner> = None;
+    // The event's key and questions are read once per event, not once per ticket.
+    let mut event: Option<(PassSigner, Vec<QuestionRecord>)> = None;
     let mut views = Vec::new();
     for t in tickets {
-        let current = match signer.take() {
-            Some(s) if s.event_id() == t.event => s,
-            _ => checkin::signer(state, &t.event).await?,
+        let current = match event.take() {
+            Some(e) if e.0.event_id() == t.event => e,
+            _ => (
+                checkin::signer(state, &t.event).await?,
+                QuestionRepo(&state.db)
+                    .of_event(&t.event)
+                    .await
+                    .map_err(AppError::internal)?,
+            ),
         };
-        views.push(ticket_view(&current, t)?);
-        signer = Some(current);
+        views.push(ticket_view(&current.0, &current.1, t)?);
+        event = Some(current);
     }
     Ok(views)
 }
@@ -159,8 +172,10 @@ async fn managed_event(
     Ok(event)
 }
 
-fn attendee_row(r: AttendeeRecord, time_zone: &str) -> AttendeeRow {
+fn attendee_row(r: AttendeeRecord, time_zone: &str, questions: &[QuestionRecord]) -> AttendeeRow {
     AttendeeRow {
+        answers: labelled(questions, &r.answers, &r.order_answers),
+        holder_email: r.holder_email,
         checked_in: r
             .checked_in_at
             .map(|at| checked_in_text(at, r.checked_in_by.as_deref(), time_zone)),
@@ -217,9 +232,13 @@ pub async fn event_attendees(
         .search_attendees(event_id, search, ORGANIZER_LIST_LIMIT)
         .await
         .map_err(AppError::internal)?;
+    let questions = QuestionRepo(&state.db)
+        .of_event(event_id)
+        .await
+        .map_err(AppError::internal)?;
     Ok(records
         .into_iter()
-        .map(|r| attendee_row(r, &event.time_zone))
+        .map(|r| attendee_row(r, &event.time_zone, &questions))
         .collect())
 }
 
@@ -232,12 +251,18 @@ pub async fn managed_order(
     let repo = OrderRepo(&state.db);
     let order = managed(&state.db, user, order_id).await?;
     let event = managed_event(state, user, &order.event).await?;
+    let questions = QuestionRepo(&state.db)
+        .of_event(&event.id)
+        .await
+        .map_err(AppError::internal)?;
     let tickets = repo
         .tickets_of_order(order_id)
         .await
         .map_err(AppError::internal)?
         .into_iter()
         .map(|t| AttendeeRow {
+            answers: labelled(&questions, &t.answers, &t.order_answers),
+            holder_email: t.holder_email,
             checked_in: t
                 .checked_in_at
                 .map(|at| checked_in_text(at, t.checked_in_by.as_deref(), &event.time_zone)),
