@@ -1,5 +1,5 @@
 import { test, expect, hydrated } from "./fixtures";
-import { unique } from "./journeys";
+import { publishEventAsNewOrganizer, unique } from "./journeys";
 
 // Issue 18: a guest buys three tickets for three people without an account, the tickets
 // carry their names, one attendee gets her own ticket by email, the link in the buyer's
@@ -23,22 +23,50 @@ test("a guest buys three named tickets, opens the order from the email link and 
   test.setTimeout(90_000);
   const buyerEmail = `${unique("guest")}@example.com`;
   const annEmail = `${unique("ann")}@example.com`;
-  await page.goto("/");
+  const title = `Guest Night ${unique("e")}`;
+  // The organizer asks every ticket's diet (required) and the order's company (optional).
+  const eventUrl = await publishEventAsNewOrganizer(page, "Quinn Questions", title);
+  await page.goto("/dashboard");
+  await page.getByRole("link", { name: `Orders of ${title}` }).click();
   await hydrated(page);
-  await page.getByRole("link", { name: /Rust Nation Meetup/ }).click();
+  const questions = page.getByRole("region", { name: "Questions at checkout" });
+  await questions.getByLabel("Question", { exact: true }).fill("Diet");
+  await questions.getByLabel("Answer", { exact: true }).selectOption("One choice");
+  await questions.getByLabel("Options, one per line").fill("Vegan\nAnything");
+  await questions.getByLabel("Asked", { exact: true }).selectOption("For every ticket");
+  await questions.getByLabel("Required").check();
+  await questions.getByRole("button", { name: "Add question" }).click();
+  await expect(questions.getByRole("listitem").filter({ hasText: "Diet" })).toContainText("for every ticket, required");
+  await questions.getByLabel("Question", { exact: true }).fill("Company");
+  await questions.getByLabel("Answer", { exact: true }).selectOption("Short text");
+  await questions.getByLabel("Asked", { exact: true }).selectOption("Once per order");
+  await questions.getByLabel("Required").uncheck();
+  await questions.getByRole("button", { name: "Add question" }).click();
+  await expect(questions.getByRole("listitem").filter({ hasText: "Company" })).toBeVisible();
+  await page.context().clearCookies();
+
+  await page.goto(eventUrl);
   await hydrated(page);
-  for (let i = 0; i < 3; i++) await page.getByRole("button", { name: "Add one Student" }).click();
+  for (let i = 0; i < 3; i++) await page.getByRole("button", { name: "Add one Entry" }).click();
   await page.getByLabel("Your name").fill("Gwen Guest");
   await page.getByLabel("Your email").fill(buyerEmail);
   await page.getByLabel("Name on ticket 1").fill("Ann Attendee");
   await page.getByLabel("Email for ticket 1").fill(annEmail);
   await page.getByLabel("Name on ticket 2").fill("Bob Friend");
+  await page.getByLabel("Company (optional)").fill("Acme");
+  // The diet is required for every ticket: the server names the one left out.
+  await page.getByLabel("Diet (ticket 1)").selectOption("Vegan");
+  await page.getByLabel("Diet (ticket 2)").selectOption("Anything");
   await page.getByRole("button", { name: "Buy tickets" }).click();
-  await page.getByRole("button", { name: "Pay £15.00" }).click();
+  await expect(page.getByRole("alert")).toContainText("Ticket 3: Answer “Diet”.");
+  await page.getByLabel("Diet (ticket 3)").selectOption("Vegan");
+  await page.getByRole("button", { name: "Buy tickets" }).click();
+  await page.getByRole("button", { name: "Pay €30.00" }).click();
   await expect(page.getByText("Your tickets are below")).toBeVisible();
   const cards = page.locator(".ticket-card");
   await expect(cards).toHaveCount(3);
-  await expect(cards.filter({ hasText: "Ann Attendee" })).toHaveCount(1);
+  await expect(cards.filter({ hasText: "Ann Attendee" })).toContainText("DietVegan");
+  await expect(cards.filter({ hasText: "Ann Attendee" })).toContainText("CompanyAcme");
   await expect(cards.filter({ hasText: "Bob Friend" })).toHaveCount(1);
   await expect(cards.filter({ hasText: "Gwen Guest" })).toHaveCount(1);
   await hydrated(page);
@@ -46,7 +74,7 @@ test("a guest buys three named tickets, opens the order from the email link and 
   // The buyer's email links to the order with a key of its own.
   const inbox = await mailbox(browser, buyerEmail);
   await inbox.getByRole("row").filter({ hasText: buyerEmail })
-    .getByRole("link", { name: /Your tickets for Rust Nation Meetup/ }).click();
+    .getByRole("link", { name: `Your tickets for ${title}` }).click();
   await expect(inbox.getByText("Hi Gwen Guest, you're going!")).toBeVisible();
   const link = await inbox.getByRole("link", { name: "See your tickets on TickEx" }).getAttribute("href");
   expect(link).toMatch(/\/orders\/[^?]+\?key=[0-9a-f]{64}$/);
@@ -67,13 +95,13 @@ test("a guest buys three named tickets, opens the order from the email link and 
   await expect(elsewhere.locator(".ticket-card").filter({ hasText: "Bob Friend" })).toHaveCount(0);
   const cleoInbox = await mailbox(browser, cleoEmail);
   await cleoInbox.getByRole("row").filter({ hasText: cleoEmail })
-    .getByRole("link", { name: /Your tickets for Rust Nation Meetup/ }).click();
+    .getByRole("link", { name: `Your tickets for ${title}` }).click();
   await expect(cleoInbox.getByText("Hi Cleo New, you're going!")).toBeVisible();
 
   // Ann got her own ticket, and only hers.
   const annInbox = await mailbox(browser, annEmail);
   await annInbox.getByRole("row").filter({ hasText: annEmail })
-    .getByRole("link", { name: /Your tickets for Rust Nation Meetup/ }).click();
+    .getByRole("link", { name: `Your tickets for ${title}` }).click();
   await expect(annInbox.getByText("Hi Ann Attendee, you're going!")).toBeVisible();
   await expect(annInbox.getByRole("img", { name: /QR code of ticket T-/ })).toHaveCount(1);
 });

@@ -487,7 +487,7 @@ async fn questions_are_asked_checked_and_kept() {
         missing
             .message_for(&format!("holders[1][answers][{}]", id("Diet")))
             .as_deref(),
-        Some("Answer “Diet”.")
+        Some("Ticket 2: Answer “Diet”.")
     );
     assert!(
         missing

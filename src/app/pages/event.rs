@@ -247,7 +247,22 @@ fn TicketSelector(
             .and_then(Result::err)
             .or_else(|| refused.clone())
             .map(|e| {
-                view! { <p class="notice notice-danger" role="alert">{e.to_string()}</p> }
+                // What each field needs, in words: the rows and questions have no room of
+                // their own for it.
+                let details: Vec<String> = match &e {
+                    crate::error::AppError::Fields(list) => {
+                        list.iter().map(|f| f.message.clone()).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                view! {
+                    <div class="notice notice-danger" role="alert">
+                        <p>{e.to_string()}</p>
+                        {(!details.is_empty()).then(|| view! {
+                            <ul>{details.into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}</ul>
+                        })}
+                    </div>
+                }
             })
     };
     view! {

@@ -237,13 +237,27 @@ async fn details(
         .zip(types)
         .enumerate()
         .map(|(i, (holder, ticket_type))| Attendee {
-            answers: keep(parse_answers(
-                questions
-                    .iter()
-                    .filter(|q| q.scope == QuestionScope::Attendee && q.applies_to(ticket_type)),
-                holders.get(i).map_or(&empty, |h| &h.answers),
-                |id| format!("holders[{i}][answers][{id}]"),
-            )),
+            answers: keep(
+                parse_answers(
+                    questions.iter().filter(|q| {
+                        q.scope == QuestionScope::Attendee && q.applies_to(ticket_type)
+                    }),
+                    holders.get(i).map_or(&empty, |h| &h.answers),
+                    |id| format!("holders[{i}][answers][{id}]"),
+                )
+                .map_err(|e| match e {
+                    AppError::Fields(errors) => AppError::Fields(
+                        errors
+                            .into_iter()
+                            .map(|mut f| {
+                                f.message = format!("Ticket {}: {}", i + 1, f.message);
+                                f
+                            })
+                            .collect(),
+                    ),
+                    other => other,
+                }),
+            ),
             name: holder.name,
             email: holder.email.map(|e| e.as_str().to_owned()),
         })
