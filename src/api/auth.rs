@@ -259,3 +259,16 @@ pub async fn send_verification_email() -> Result<(), AppError> {
     })
     .await
 }
+
+/// Deletes the signed-in account once `confirmation` reads DELETE: its personal data is
+/// erased, its orders keep what accounting needs. Signs out (every session ends).
+#[server]
+pub async fn delete_my_account(confirmation: String) -> Result<(), AppError> {
+    crate::api::serve_as(crate::api::Caller::User, |state, user| async move {
+        crate::server::services::personal_data::delete_account(&state, &user, &confirmation)
+            .await?;
+        leptos_axum::redirect("/");
+        Ok(())
+    })
+    .await
+}

@@ -174,6 +174,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/dev/mailbox/{id}", get(dev_email))
         .route("/dashboard/events/{id}/export/{what}", get(export_csv))
+        .route("/account/data.json", get(export_personal_data))
         .route("/metrics", get(metrics))
         .route("/checkin/{event}/manifest.webmanifest", get(door_manifest))
         .nest("/pkg", pkg)
@@ -291,6 +292,32 @@ async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) 
 }
 
 /// `orders` or `attendees` of an event as a CSV download, for its organizer or an admin.
+/// Everything TickEx holds about the signed-in person, as a JSON download.
+async fn export_personal_data(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let user = match guard::user_from_headers(&state, &headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
+        Err(e) => return (e.status(), e.to_string()).into_response(),
+    };
+    match crate::server::services::personal_data::export(&state, &user).await {
+        Ok(json) => (
+            [
+                (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"tickex-my-data.json\"",
+                ),
+            ],
+            json,
+        )
+            .into_response(),
+        Err(e) => (e.status(), e.to_string()).into_response(),
+    }
+}
+
 async fn export_csv(
     State(state): State<AppState>,
     Path((id, what)): Path<(String, String)>,

@@ -579,3 +579,73 @@ async fn ledger_total(app: &crate::common::TestApp, ticket_type: &str) -> i64 {
     .await;
     held[0]
 }
+
+/// A person downloads their data and deletes their account: their name, email and answers
+/// are gone, the order keeps its amount and reference, the seats stay sold, and the
+/// ledgers and `tickex check` agree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_account_leaves_the_ledgers_whole() {
+    use tickex::server::services::personal_data;
+    let app = spawn_app().await;
+    let state = &app.server.state;
+    let (event, types) = event_with(&app, &[("Standard", "25", "50")]).await;
+    let buyer = buyers(&app, 1).await.remove(0);
+    let order = crate::common::paid_order_of(&app, &buyer, &event, &types[0], 2).await;
+
+    let export: serde_json::Value =
+        serde_json::from_str(&personal_data::export(state, &buyer).await.unwrap()).unwrap();
+    assert_eq!(export["account"]["email"], buyer.email.as_str());
+    assert_eq!(export["orders"][0]["tickets"].as_array().unwrap().len(), 2);
+    assert_eq!(export["orders"][0]["total_minor"], 5000);
+
+    assert!(personal_data::delete_account(state, &buyer, "yes")
+        .await
+        .unwrap_err()
+        .message_for("confirmation")
+        .is_some());
+    assert!(matches!(
+        personal_data::delete_account(state, &admin(), "DELETE").await,
+        Err(AppError::Validation(_))
+    ));
+    personal_data::delete_account(state, &buyer, "DELETE")
+        .await
+        .unwrap();
+    let person: Vec<(String, String)> = query(
+        &app,
+        "SELECT VALUE [name, email] FROM type::record('user', $id)",
+        &[("id", &buyer.id)],
+    )
+    .await;
+    assert_eq!(person[0].0, "Deleted account");
+    assert!(!person[0].1.contains(&buyer.email));
+    let kept: Vec<(String, i64, String)> = query(
+        &app,
+        "SELECT VALUE [reference, total_minor, status] FROM type::record('purchase', $id)",
+        &[("id", &order)],
+    )
+    .await;
+    assert_eq!((kept[0].1, kept[0].2.as_str()), (5000, "paid"));
+    let holders: Vec<String> = query(
+        &app,
+        "SELECT VALUE holder_name FROM ticket WHERE purchase = type::record('purchase', $id)",
+        &[("id", &order)],
+    )
+    .await;
+    assert_eq!(holders, ["Deleted", "Deleted"]);
+    let sold: Vec<i64> = query(
+        &app,
+        "SELECT VALUE sold FROM type::record('ticket_type', $id)",
+        &[("id", &types[0])],
+    )
+    .await;
+    assert_eq!(sold, [2]);
+    let sessions: Vec<String> = query(
+        &app,
+        "SELECT VALUE record::id(id) FROM session WHERE user = type::record('user', $id)",
+        &[("id", &buyer.id)],
+    )
+    .await;
+    assert!(sessions.is_empty());
+    assert_eq!(crate::check::violations(&app).await, Vec::<String>::new());
+    app.stop().await;
+}

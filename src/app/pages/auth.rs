@@ -1,6 +1,7 @@
 use crate::api::auth::{
-    google_sign_in_enabled, BecomeOrganizer, ChangePassword, LogIn, LogOut, RegisterUser,
-    RequestPasswordReset, ResetPassword, SendVerificationEmail, SignOutEverywhere, VerifyEmail,
+    google_sign_in_enabled, BecomeOrganizer, ChangePassword, DeleteMyAccount, LogIn, LogOut,
+    RegisterUser, RequestPasswordReset, ResetPassword, SendVerificationEmail, SignOutEverywhere,
+    VerifyEmail,
 };
 use crate::app::session::use_session;
 use crate::domain::{urlencode, NewPassword, Role};
@@ -205,6 +206,7 @@ pub fn AccountPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let everywhere = ServerAction::<SignOutEverywhere>::new();
     let organizer = ServerAction::<BecomeOrganizer>::new();
+    let delete = ServerAction::<DeleteMyAccount>::new();
     let changed = move || matches!(change.value().get(), Some(Ok(())));
     view! {
         <Title text="Your account" />
@@ -247,6 +249,16 @@ pub fn AccountPage() -> impl IntoView {
                         <ActionForm action=everywhere>
                             <p class="muted">"Signed in on a shared computer? End every session, this one included."</p>
                             <button type="submit" class="button-secondary">"Sign out everywhere"</button>
+                        </ActionForm>
+                    </section>
+                    <section class="panel" aria-labelledby="data-heading">
+                        <h2 id="data-heading">"Your data"</h2>
+                        <p><a href="/account/data.json" rel="external" download>"Download everything TickEx holds about you (JSON)"</a></p>
+                        <ActionForm action=delete>
+                            {form_error(delete.value())}
+                            <p class="muted">"Deleting your account erases your name, email and answers. Your orders keep their amounts and references for the organizers' accounts; tickets you hold stay valid without your name."</p>
+                            <Field label="Type DELETE to confirm" name="confirmation" kind="text" autocomplete="off" error=field_error(delete.value(), "confirmation") />
+                            <button type="submit" class="button-danger">"Delete my account"</button>
                         </ActionForm>
                     </section>
                 }

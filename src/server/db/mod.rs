@@ -7,6 +7,7 @@ pub mod events;
 pub mod oidc;
 pub mod orders;
 pub mod outbox;
+pub mod personal_data;
 pub mod questions;
 pub mod resets;
 mod sessions;
@@ -104,6 +105,10 @@ const SCHEMA: &[(&str, &str)] = &[
     ("014_guests", include_str!("schema/014_guests.surql")),
     ("015_transfers", include_str!("schema/015_transfers.surql")),
     ("016_questions", include_str!("schema/016_questions.surql")),
+    (
+        "017_personal_data",
+        include_str!("schema/017_personal_data.surql"),
+    ),
 ];
 
 /// Enough for hundreds of buyers of one ticket type at once (about 5 s of backoff in all).

@@ -8,4 +8,5 @@ pub mod demo;
 pub mod doors;
 pub mod events;
 pub mod orders;
+pub mod personal_data;
 pub mod questions;
