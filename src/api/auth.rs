@@ -260,7 +260,7 @@ pub async fn send_verification_email() -> Result<(), AppError> {
     .await
 }
 
-/// Deletes the signed-in account once `confirmation` reads DELETE: its personal data is
+/// Deletes the signed-in account once `confirmation` is its email: its personal data is
 /// erased, its orders keep what accounting needs. Signs out (every session ends).
 #[server]
 pub async fn delete_my_account(confirmation: String) -> Result<(), AppError> {

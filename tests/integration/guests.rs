@@ -604,10 +604,10 @@ async fn a_deleted_account_leaves_the_ledgers_whole() {
         .message_for("confirmation")
         .is_some());
     assert!(matches!(
-        personal_data::delete_account(state, &admin(), "DELETE").await,
+        personal_data::delete_account(state, &admin(), &admin().email).await,
         Err(AppError::Validation(_))
     ));
-    personal_data::delete_account(state, &buyer, "DELETE")
+    personal_data::delete_account(state, &buyer, &buyer.email.to_uppercase())
         .await
         .unwrap();
     let person: Vec<(String, String)> = query(

@@ -257,7 +257,7 @@ pub fn AccountPage() -> impl IntoView {
                         <ActionForm action=delete>
                             {form_error(delete.value())}
                             <p class="muted">"Deleting your account erases your name, email and answers. Your orders keep their amounts and references for the organizers' accounts; tickets you hold stay valid without your name."</p>
-                            <Field label="Type DELETE to confirm" name="confirmation" kind="text" autocomplete="off" error=field_error(delete.value(), "confirmation") />
+                            <Field label="Type your email to confirm" name="confirmation" kind="email" autocomplete="off" error=field_error(delete.value(), "confirmation") />
                             <button type="submit" class="button-danger">"Delete my account"</button>
                         </ActionForm>
                     </section>

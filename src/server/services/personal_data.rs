@@ -16,15 +16,19 @@ pub async fn export(state: &AppState, user: &CurrentUser) -> Result<String, AppE
     serde_json::to_string_pretty(&data).map_err(AppError::internal)
 }
 
-/// Deletes the account once `confirmation` reads DELETE. An admin cannot (another admin
-/// changes its role first), nor can an organizer of events (they would lose their owner).
+/// Deletes the account once `confirmation` is its email, typed again. An admin cannot
+/// (another admin changes its role first), nor can an organizer of events (they would lose
+/// their owner).
 pub async fn delete_account(
     state: &AppState,
     user: &CurrentUser,
     confirmation: &str,
 ) -> Result<(), AppError> {
-    if confirmation.trim() != "DELETE" {
-        return Err(AppError::field("confirmation", "Type DELETE to confirm."));
+    if !confirmation.trim().eq_ignore_ascii_case(&user.email) {
+        return Err(AppError::field(
+            "confirmation",
+            "Type your account's email to confirm.",
+        ));
     }
     if user.role == Role::Admin {
         return Err(AppError::Validation(
