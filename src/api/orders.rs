@@ -159,6 +159,49 @@ pub async fn transfer_ticket(
     .await
 }
 
+/// The buyer corrects a ticket's holder name and its answers (until the event starts).
+#[server]
+pub async fn correct_ticket(
+    id: String,
+    key: Option<String>,
+    reference: String,
+    name: String,
+    answers: Option<std::collections::BTreeMap<String, String>>,
+) -> Result<(), AppError> {
+    crate::api::serve(|state| async move {
+        use crate::server::services::orders;
+        let access = as_buyer(&state, key).await?;
+        let answers = answers.unwrap_or_default();
+        orders::correct_ticket(
+            &state,
+            &access,
+            &id,
+            &reference,
+            &name,
+            &answers,
+            chrono::Utc::now(),
+        )
+        .await
+    })
+    .await
+}
+
+/// The buyer corrects the answers given once for the order (until the event starts).
+#[server]
+pub async fn correct_order_answers(
+    id: String,
+    key: Option<String>,
+    answers: Option<std::collections::BTreeMap<String, String>>,
+) -> Result<(), AppError> {
+    crate::api::serve(|state| async move {
+        use crate::server::services::orders;
+        let access = as_buyer(&state, key).await?;
+        let answers = answers.unwrap_or_default();
+        orders::correct_order_answers(&state, &access, &id, &answers, chrono::Utc::now()).await
+    })
+    .await
+}
+
 #[cfg(feature = "ssr")]
 fn demo_only(state: &crate::server::state::AppState) -> Result<(), AppError> {
     if state.payments.is_demo() {

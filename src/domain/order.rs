@@ -78,6 +78,9 @@ pub struct TicketView {
     pub issue: i64,
     /// (question, answer) given for this ticket or its order.
     pub answers: Vec<(String, String)>,
+    /// Its ticket type and its own answers as given, to correct them.
+    pub type_id: String,
+    pub answer_values: Vec<super::question::Answer>,
     /// The QR code of the ticket's secret code, as an SVG document made by the server.
     pub qr_svg: String,
 }
@@ -107,6 +110,11 @@ pub struct OrderView {
     pub late_payment_refunded: bool,
     /// Part of the payment refunded (the tickets stay valid), if any.
     pub partly_refunded: Option<Money>,
+    /// The questions asked, while names and answers may still be corrected (paid, before
+    /// the event starts); none otherwise.
+    pub correctable: Option<Vec<super::question::Question>>,
+    /// The answers given once for the order.
+    pub order_answers: Vec<super::question::Answer>,
 }
 
 /// "My tickets": one event and the signed-in user's tickets for it.

@@ -548,6 +548,76 @@ async fn questions_are_asked_checked_and_kept() {
         .answers
         .contains(&("Company".into(), "=HYPERLINK(\"x\")".into())));
 
+    // Until the event starts the buyer corrects a ticket's name and diet (checked as at
+    // checkout) and the order's answer; afterwards, nothing.
+    let owner = orders::OrderAccess {
+        user: Some(buyer.clone()),
+        key: None,
+    };
+    let fixed: BTreeMap<String, String> = [
+        (id("Diet"), "None".to_owned()),
+        (id("Code of conduct"), "yes".to_owned()),
+    ]
+    .into();
+    orders::correct_ticket(
+        state,
+        &owner,
+        &order,
+        &vip.reference,
+        "Vera Vip",
+        &fixed,
+        now,
+    )
+    .await
+    .unwrap();
+    let missing = orders::correct_ticket(
+        state,
+        &owner,
+        &order,
+        &vip.reference,
+        "Vera Vip",
+        &BTreeMap::new(),
+        now,
+    )
+    .await;
+    assert!(missing
+        .unwrap_err()
+        .message_for(&format!("answers[{}]", id("Diet")))
+        .is_some());
+    let company: BTreeMap<String, String> =
+        [(id("Company"), "=HYPERLINK(\"y\")".to_owned())].into();
+    orders::correct_order_answers(state, &owner, &order, &company, now)
+        .await
+        .unwrap();
+    let late = orders::correct_order_answers(
+        state,
+        &owner,
+        &order,
+        &company,
+        now + chrono::Duration::days(400),
+    )
+    .await;
+    assert_eq!(
+        late.err(),
+        Some(AppError::Validation(
+            "Names and answers can be corrected until the event starts.".into()
+        ))
+    );
+    let rows = orders::event_attendees(
+        state,
+        &admin(),
+        &event,
+        &tickex::domain::OrderSearch::parse("", "").unwrap(),
+    )
+    .await
+    .unwrap();
+    let vip = rows.iter().find(|r| r.type_name == "VIP").unwrap();
+    assert_eq!(vip.holder_name, "Vera Vip");
+    assert!(
+        vip.answers.contains(&("Diet".into(), "None".into())),
+        "{vip:?}"
+    );
+
     // Hidden: no longer asked, its answers still exported.
     questions::set_hidden(state, &admin(), &event, &id("Diet"), true)
         .await
@@ -566,7 +636,7 @@ async fn questions_are_asked_checked_and_kept() {
         "a formula is defused: {}",
         export.csv
     );
-    assert!(export.csv.contains(",Vegan,yes"), "{}", export.csv);
+    assert!(export.csv.contains(",None,yes"), "{}", export.csv);
     app.stop().await;
 }
 

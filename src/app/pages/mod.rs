@@ -15,6 +15,7 @@ mod manage;
 mod not_found;
 mod orders;
 mod questions;
+mod tickets;
 
 pub use admin::AdminUsersPage;
 pub use admin_payments::AdminPaymentsPage;

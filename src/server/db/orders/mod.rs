@@ -89,6 +89,8 @@ pub struct OrderRecord {
     /// SHA-256 of the keys that open the order by its link.
     pub access_keys: Vec<String>,
     pub attendees: Vec<Attendee>,
+    /// Answers to the questions asked once per order.
+    pub answers: Vec<AnswerRecord>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -138,6 +140,7 @@ pub struct TicketRecord {
     /// Answers asked for this ticket, and those asked once for its order.
     pub answers: Vec<AnswerRecord>,
     pub order_answers: Vec<AnswerRecord>,
+    pub type_id: String,
 }
 
 #[derive(Debug, Clone, SurrealValue)]
@@ -155,7 +158,8 @@ const ORDER_FIELDS: &str = "record::id(id) AS id,
     record::id(event.organizer) AS event_organizer, reference, lines, total_minor, currency,
     status, payment_ref, checkout_session_id, hold_expires_at, late_payment_refunded,
     refunded_minor ?? 0 AS refunded_minor, event.status = 'cancelled' AS event_cancelled,
-    access_keys ?? [] AS access_keys, attendees ?? [] AS attendees, created_at";
+    access_keys ?? [] AS access_keys, attendees ?? [] AS attendees, answers ?? [] AS answers,
+    created_at";
 
 /// Adds a paid order (`$sale`) to the dashboard counters: its event's revenue and paid
 /// orders, and the day's sales. `$sign` is 1 for a sale, -1 for its refund; `$day` its UTC day.
@@ -177,26 +181,19 @@ const GIVE_LINK_KEY: &str =
     "UPDATE $purchase SET access_keys = array::union(access_keys ?? [], [$link_hash]);
     UPDATE outbox SET link_key = $link_key WHERE key = $key;";
 
-/// Gives the account `$user` the guest orders made with its email, once that email is
-/// verified (never on an unverified claim to it), each with a log row.
-pub const CLAIM_GUEST_ORDERS: &str = "IF $user.email_verified_at != NONE {
-        FOR $claimed IN (UPDATE purchase SET buyer = $user, updated_at = time::now()
-            WHERE buyer = NONE AND guest_email = $user.email RETURN AFTER) {
-            CREATE purchase_log SET purchase = $claimed.id, from_status = $claimed.status,
-                to_status = $claimed.status, actor = string::concat('user:', record::id($user)),
-                note = 'taken over by the account with this verified email', at = time::now();
-        };
-    };";
-
 /// Appends to the order's status log; expects `$purchase`, `$from`, `$to`, `$actor`, `$note`.
 const LOG: &str = "CREATE purchase_log SET purchase = $purchase, from_status = $from,
     to_status = $to, actor = $actor, note = $note, at = time::now();";
 
+mod claims;
+mod corrections;
 mod emails;
 mod refunds;
 mod search;
 mod transfers;
 
+pub use claims::CLAIM_GUEST_ORDERS;
+pub use corrections::Correction;
 pub use emails::{SendAgain, TOO_SOON};
 pub use refunds::{OwedRefund, Refund, RefundNotice, UnsettledOrder};
 pub use search::{AttendeeRecord, LogRecord, OrganizerOrderRecord};
@@ -254,22 +251,6 @@ impl OrderRepo<'_> {
                     ("actor", actor.to_owned()),
                     ("note", None::<String>)
                 ],
-            )
-            .await?;
-        Ok(())
-    }
-
-    /// See [`CLAIM_GUEST_ORDERS`]: at sign-in, for guest orders made since.
-    pub async fn claim_guest_orders(&self, user_id: &str) -> Result<(), DbError> {
-        self.0
-            .execute(
-                &format!(
-                    "BEGIN TRANSACTION;
-                     LET $user = type::record('user', $user_id);
-                     {CLAIM_GUEST_ORDERS}
-                     COMMIT TRANSACTION;"
-                ),
-                vars![("user_id", user_id.to_owned())],
             )
             .await?;
         Ok(())
@@ -468,7 +449,7 @@ impl OrderRepo<'_> {
                 ticket_type.name AS type_name, holder_name, code, reference, status,
                 issue ?? 1 AS issue, checked_in_at, checked_in_by, event.starts_at AS starts_at,
                 holder_email, answers ?? [] AS answers, purchase.answers ?? [] AS order_answers,
-                created_at
+                record::id(ticket_type) AS type_id, created_at
              FROM ticket WHERE {condition} ORDER BY starts_at ASC, created_at ASC, reference ASC"
         );
         self.0.rows(&sql, vars![("value", value.to_owned())]).await

@@ -269,7 +269,7 @@ async fn details(
     }
 }
 
-fn stored(answers: Vec<Answer>) -> Vec<AnswerRecord> {
+pub(super) fn stored(answers: Vec<Answer>) -> Vec<AnswerRecord> {
     answers
         .into_iter()
         .map(|a| AnswerRecord {

@@ -7,6 +7,7 @@
 //! order's current status in the database, so each is safe to run concurrently and more
 //! than once: exactly one caller wins it.
 mod checkout;
+mod corrections;
 mod payment;
 mod refunds;
 mod stripe_events;
@@ -16,6 +17,7 @@ mod transfers;
 mod views;
 
 pub use checkout::{checkout, Purchaser};
+pub use corrections::{correct_order_answers, correct_ticket};
 pub use payment::{
     confirm_payment, pay_demo_order, payment_succeeded, PaymentOutcome, SessionReport,
 };

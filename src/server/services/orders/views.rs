@@ -1,5 +1,6 @@
 //! What buyers and organizers see of orders. Reads only: nothing here changes state.
 use super::{buyers_order, managed, OrderAccess};
+use crate::domain::question::Answer;
 use crate::domain::{
     AttendeeRow, ManagedOrder, Money, OrderLineView, OrderLogEntry, OrderSearch, OrderStatus,
     OrderView, OrganizerOrderRow, TicketGroup, TicketView, ORGANIZER_LIST_LIMIT,
@@ -8,7 +9,9 @@ use crate::error::AppError;
 use crate::server::auth::guard::may_manage;
 use crate::server::auth::session::CurrentUser;
 use crate::server::db::events::EventRecord;
-use crate::server::db::orders::{AttendeeRecord, OrderRecord, OrderRepo, TicketRecord};
+use crate::server::db::orders::{
+    AnswerRecord, AttendeeRecord, OrderRecord, OrderRepo, TicketRecord,
+};
 use crate::server::db::outbox::OutboxRepo;
 use crate::server::db::questions::{QuestionRecord, QuestionRepo};
 use crate::server::db::EventRepo;
@@ -16,6 +19,17 @@ use crate::server::format::{checked_in_text, format_when, money, place};
 use crate::server::services::checkin::{self, PassSigner};
 use crate::server::services::questions::labelled;
 use crate::server::state::AppState;
+use chrono::Utc;
+
+fn domain_answers(stored: &[AnswerRecord]) -> Vec<Answer> {
+    stored
+        .iter()
+        .map(|a| Answer {
+            question: a.question.clone(),
+            value: a.value.clone(),
+        })
+        .collect()
+}
 
 fn qr_svg(code: &str) -> String {
     use qrcode::render::svg;
@@ -38,6 +52,8 @@ fn ticket_view(
     let pass = signer.pass(&t.code, t.issue)?;
     Ok(TicketView {
         answers: labelled(questions, &t.answers, &t.order_answers),
+        type_id: t.type_id.clone(),
+        answer_values: domain_answers(&t.answers),
         reference: t.reference.clone(),
         type_name: t.type_name.clone(),
         holder_name: t.holder_name.clone(),
@@ -107,7 +123,14 @@ pub async fn order_view(
         .await
         .map_err(AppError::internal)?;
     let event = event_of(state, &order.event).await?;
+    let correctable = if order.status == OrderStatus::Paid && event.starts_at > Utc::now() {
+        Some(crate::server::services::questions::asked(state, &order.event).await?)
+    } else {
+        None
+    };
     Ok(OrderView {
+        correctable,
+        order_answers: domain_answers(&order.answers),
         partly_refunded: partly_refunded(&order)?,
         lines: line_views(&order)?,
         total: money(order.total_minor, &order.currency)?,
