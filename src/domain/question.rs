@@ -47,10 +47,15 @@ impl Question {
         self.ticket_types.is_empty() || self.ticket_types.iter().any(|t| t == ticket_type)
     }
 
-    /// The form field of this question (an answer map key), and of option `i` of a
-    /// multiple-choice one.
+    /// The key of this question's answer in a form's answer map. Never bare digits first:
+    /// the form decoder would take `answers[5ab]` for a list index and refuse the form.
+    pub fn field_key(&self) -> String {
+        format!("q{}", self.id)
+    }
+
+    /// The key of option `i` of a multiple-choice question.
     pub fn option_key(&self, i: usize) -> String {
-        format!("{}.{i}", self.id)
+        format!("q{}_{i}", self.id)
     }
 }
 
@@ -61,9 +66,9 @@ pub struct Answer {
     pub value: Vec<String>,
 }
 
-/// The answers for `questions` from a form's flat map (`<id>` -> text, choice or "yes";
-/// `<id>.<n>` -> "yes" for option n of a multiple choice). Unknown keys are ignored; every
-/// problem is reported against `field(id)`.
+/// The answers for `questions` from a form's flat map ([`Question::field_key`] -> text,
+/// choice or "yes"; [`Question::option_key`] -> "yes" for that option of a multiple
+/// choice). Unknown keys are ignored; every problem is reported against `field(id)`.
 pub fn parse_answers<'q>(
     questions: impl IntoIterator<Item = &'q Question>,
     raw: &BTreeMap<String, String>,
@@ -72,7 +77,10 @@ pub fn parse_answers<'q>(
     let mut answers = Vec::new();
     let mut errors = Vec::new();
     for q in questions {
-        let text = raw.get(&q.id).map(|v| v.trim()).unwrap_or_default();
+        let text = raw
+            .get(&q.field_key())
+            .map(|v| v.trim())
+            .unwrap_or_default();
         let value: Result<Vec<String>, String> = match q.kind {
             QuestionKind::Text | QuestionKind::LongText => {
                 let max = if q.kind == QuestionKind::Text {
@@ -247,11 +255,11 @@ mod tests {
         let ok = parse_answers(
             &qs,
             &form(&[
-                ("a", " Vegan "),
-                ("b", "Blue"),
-                ("c.0", "yes"),
-                ("c.1", "yes"),
-                ("d", "yes"),
+                ("qa", " Vegan "),
+                ("qb", "Blue"),
+                ("qc_0", "yes"),
+                ("qc_1", "yes"),
+                ("qd", "yes"),
             ]),
             |id| id.to_owned(),
         )
@@ -260,8 +268,10 @@ mod tests {
         assert_eq!(ok[1].value, ["Blue"]);
         assert_eq!(ok[2].value, ["Red", "Blue"]);
         assert_eq!(ok[3].value, ["yes"]);
-        let refused = parse_answers(&qs, &form(&[("b", "Green")]), |id| format!("answers[{id}]"))
-            .unwrap_err();
+        let refused = parse_answers(&qs, &form(&[("qb", "Green")]), |id| {
+            format!("answers[{id}]")
+        })
+        .unwrap_err();
         assert_eq!(
             refused.message_for("answers[a]").as_deref(),
             Some("Answer “Q a”.")
@@ -310,7 +320,12 @@ mod tests {
 
     #[test]
     fn a_question_for_some_ticket_types_only() {
-        let mut q = question("a", QuestionKind::Text, true);
+        let mut q = question("5ab", QuestionKind::Text, true);
+        // A database id may start with digits; the form key never does.
+        assert_eq!(
+            (q.field_key().as_str(), q.option_key(2).as_str()),
+            ("q5ab", "q5ab_2")
+        );
         assert!(q.applies_to("t1"));
         q.ticket_types = vec!["t2".into()];
         assert!(!q.applies_to("t1") && q.applies_to("t2"));
@@ -322,7 +337,7 @@ mod tests {
         #[test]
         fn accepted_answers_stay_within_the_rules(text in ".{0,300}", pick in "[A-Za-z]{0,6}") {
             let qs = [question("t", QuestionKind::Text, false), question("c", QuestionKind::Choice, false)];
-            if let Ok(answers) = parse_answers(&qs, &form(&[("t", &text), ("c", &pick)]), |id| id.to_owned()) {
+            if let Ok(answers) = parse_answers(&qs, &form(&[("qt", &text), ("qc", &pick)]), |id| id.to_owned()) {
                 for a in answers {
                     match a.question.as_str() {
                         "t" => prop_assert!(a.value[0].chars().count() <= MAX_SHORT),

@@ -460,6 +460,8 @@ async fn questions_are_asked_checked_and_kept() {
     let asked = questions::asked(state, &event).await.unwrap();
     assert_eq!(asked.len(), 3);
     let id = |label: &str| asked.iter().find(|q| q.label == label).unwrap().id.clone();
+    // The key of a question's answer in a form.
+    let key = |label: &str| asked.iter().find(|q| q.label == label).unwrap().field_key();
 
     let buyer = buyers(&app, 1).await.remove(0);
     let account = orders::Purchaser::Account(&buyer);
@@ -501,14 +503,14 @@ async fn questions_are_asked_checked_and_kept() {
     assert_eq!(ledger_total(&app, &types[0]).await, 0, "nothing held");
 
     let answers: BTreeMap<String, String> =
-        [(id("Company"), "=HYPERLINK(\"x\")".to_owned())].into();
+        [(key("Company"), "=HYPERLINK(\"x\")".to_owned())].into();
     let holder = |diet: Option<&str>| HolderIn {
         name: String::new(),
         email: String::new(),
         answers: diet
-            .map(|d| (id("Diet"), d.to_owned()))
+            .map(|d| (key("Diet"), d.to_owned()))
             .into_iter()
-            .chain([(id("Code of conduct"), "yes".to_owned())])
+            .chain([(key("Code of conduct"), "yes".to_owned())])
             .collect(),
     };
     let url = orders::checkout(
@@ -555,8 +557,8 @@ async fn questions_are_asked_checked_and_kept() {
         key: None,
     };
     let fixed: BTreeMap<String, String> = [
-        (id("Diet"), "None".to_owned()),
-        (id("Code of conduct"), "yes".to_owned()),
+        (key("Diet"), "None".to_owned()),
+        (key("Code of conduct"), "yes".to_owned()),
     ]
     .into();
     orders::correct_ticket(
@@ -585,7 +587,7 @@ async fn questions_are_asked_checked_and_kept() {
         .message_for(&format!("answers[{}]", id("Diet")))
         .is_some());
     let company: BTreeMap<String, String> =
-        [(id("Company"), "=HYPERLINK(\"y\")".to_owned())].into();
+        [(key("Company"), "=HYPERLINK(\"y\")".to_owned())].into();
     orders::correct_order_answers(state, &owner, &order, &company, now)
         .await
         .unwrap();

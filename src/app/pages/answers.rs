@@ -1,6 +1,6 @@
 //! The organizer's questions as form fields at checkout: once for the order, or in each
-//! ticket's row. Field names follow `question::parse_answers`: `<prefix>[<id>]`, and
-//! `<prefix>[<id>.<n>]` for option n of a multiple choice.
+//! ticket's row. Field names follow `question::parse_answers`: `<prefix>[q<id>]`, and
+//! `<prefix>[q<id>_<n>]` for option n of a multiple choice.
 use crate::domain::question::{Question, QuestionKind};
 use leptos::prelude::*;
 
@@ -17,7 +17,7 @@ pub fn QuestionField(
 ) -> impl IntoView {
     let first = current.first().cloned().unwrap_or_default();
     let id = format!("{}-{}", prefix.replace(['[', ']'], "-"), question.id);
-    let name = format!("{prefix}[{}]", question.id);
+    let name = format!("{prefix}[{}]", question.field_key());
     let label = match (&context, question.required) {
         (Some(c), true) => format!("{} ({c})", question.label),
         (Some(c), false) => format!("{} ({c}, optional)", question.label),
