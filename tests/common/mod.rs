@@ -424,17 +424,9 @@ pub async fn paid_order_of(
         ticket_type_id: ticket_type.to_owned(),
         quantity,
     };
-    let url = orders::checkout(
-        state,
-        &orders::Purchaser::Account(buyer),
-        event,
-        &[line],
-        &[],
-        &Default::default(),
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
+    let url = crate::common::checkout_as(state, buyer, event, &[line], chrono::Utc::now())
+        .await
+        .unwrap();
     let order = url
         .trim_start_matches("/pay/demo/")
         .split('?')
@@ -470,4 +462,25 @@ pub fn rss_mib(pid: u32) -> f64 {
         })
         .map(|kib| kib / 1024.0)
         .unwrap_or(0.0)
+}
+
+/// Holds `lines` for `buyer` as the event page does with nothing but quantities (the
+/// tickets are the buyer's, no questions answered); returns where the buyer goes next.
+pub async fn checkout_as(
+    state: &tickex::server::state::AppState,
+    buyer: &tickex::server::auth::session::CurrentUser,
+    event: &str,
+    lines: &[tickex::domain::CheckoutLine],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String, tickex::error::AppError> {
+    tickex::server::services::orders::checkout(
+        state,
+        &tickex::server::services::orders::Purchaser::Account(buyer),
+        event,
+        lines,
+        &[],
+        &Default::default(),
+        now,
+    )
+    .await
 }

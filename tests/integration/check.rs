@@ -25,13 +25,11 @@ async fn check_passes_on_real_sales_and_names_each_broken_rule() {
             ticket_type_id: types[i % 2].clone(),
             quantity: 2,
         };
-        let url = orders::checkout(
+        let url = crate::common::checkout_as(
             &app.server.state,
-            &orders::Purchaser::Account(buyer),
+            buyer,
             &event,
             &[line],
-            &[],
-            &Default::default(),
             chrono::Utc::now(),
         )
         .await
@@ -162,13 +160,11 @@ async fn metrics_need_their_token_and_count_the_purchase_path() {
         ticket_type_id: types[0].clone(),
         quantity,
     };
-    let url = orders::checkout(
+    let url = crate::common::checkout_as(
         &app.server.state,
-        &orders::Purchaser::Account(&people[0]),
+        &people[0],
         &event,
         &[line(2)],
-        &[],
-        &Default::default(),
         chrono::Utc::now(),
     )
     .await
@@ -182,13 +178,11 @@ async fn metrics_need_their_token_and_count_the_purchase_path() {
     orders::payment_succeeded(&app.server.state, &order, None, "test")
         .await
         .unwrap();
-    assert!(orders::checkout(
+    assert!(crate::common::checkout_as(
         &app.server.state,
-        &orders::Purchaser::Account(&people[1]),
+        &people[1],
         &event,
         &[line(1)],
-        &[],
-        &Default::default(),
         chrono::Utc::now()
     )
     .await
@@ -235,13 +229,11 @@ async fn event_pages_show_this_instances_sales_at_once_and_others_within_a_secon
         ticket_type_id: types[0].clone(),
         quantity: 1,
     };
-    orders::checkout(
+    crate::common::checkout_as(
         &app.server.state,
-        &orders::Purchaser::Account(&buyer),
+        &buyer,
         &event,
         &[line],
-        &[],
-        &Default::default(),
         chrono::Utc::now(),
     )
     .await

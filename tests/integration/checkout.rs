@@ -113,18 +113,7 @@ async fn race_for_the_last_seats(settings: impl Fn() -> Settings) {
             let lines = vec![line(&types[0], 1)];
             let event = event.clone();
             let state = instances[i % 2];
-            async move {
-                orders::checkout(
-                    state,
-                    &orders::Purchaser::Account(buyer),
-                    &event,
-                    &lines,
-                    &[],
-                    &Default::default(),
-                    now,
-                )
-                .await
-            }
+            async move { crate::common::checkout_as(state, buyer, &event, &lines, now).await }
         });
         let results = join_all(attempts).await;
         let won: Vec<&String> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
@@ -202,16 +191,7 @@ async fn mixed_orders_over_two_ticket_types_are_all_or_nothing() {
         async move {
             (
                 lines.clone(),
-                orders::checkout(
-                    state,
-                    &orders::Purchaser::Account(buyer),
-                    &event,
-                    &lines,
-                    &[],
-                    &Default::default(),
-                    now,
-                )
-                .await,
+                crate::common::checkout_as(state, buyer, &event, &lines, now).await,
             )
         }
     });

@@ -18,17 +18,10 @@ async fn hold(
         ticket_type_id: ticket_type.to_owned(),
         quantity,
     };
-    let url = orders::checkout(
-        &app.server.state,
-        &orders::Purchaser::Account(buyer),
-        event,
-        &[line],
-        &[],
-        &Default::default(),
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
+    let url =
+        crate::common::checkout_as(&app.server.state, buyer, event, &[line], chrono::Utc::now())
+            .await
+            .unwrap();
     url.trim_start_matches("/pay/demo/")
         .split('?')
         .next()

@@ -33,17 +33,9 @@ pub(crate) async fn paid_order(
         ticket_type_id: types[0].clone(),
         quantity,
     };
-    let url = orders::checkout(
-        state,
-        &orders::Purchaser::Account(&buyer),
-        &event,
-        &[line],
-        &[],
-        &Default::default(),
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
+    let url = crate::common::checkout_as(state, &buyer, &event, &[line], chrono::Utc::now())
+        .await
+        .unwrap();
     let order = url
         .trim_start_matches("/pay/demo/")
         .split('?')

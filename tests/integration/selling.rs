@@ -132,84 +132,33 @@ async fn sale_windows_and_per_order_limits_are_enforced_at_checkout() {
     let now = Utc::now();
     for quantity in [1, 5] {
         let message = refused(
-            orders::checkout(
-                state,
-                &orders::Purchaser::Account(&buyer),
-                &event,
-                &[line(&types[0], quantity)],
-                &[],
-                &Default::default(),
-                now,
-            )
-            .await,
+            crate::common::checkout_as(state, &buyer, &event, &[line(&types[0], quantity)], now)
+                .await,
         );
         assert_eq!(message, "Choose between 2 and 4 “Groups” tickets.");
     }
     let message = refused(
-        orders::checkout(
-            state,
-            &orders::Purchaser::Account(&buyer),
-            &event,
-            &[line(&types[1], 1)],
-            &[],
-            &Default::default(),
-            now,
-        )
-        .await,
+        crate::common::checkout_as(state, &buyer, &event, &[line(&types[1], 1)], now).await,
     );
     assert_eq!(message, "“Later” is not on sale right now.");
     let after = now + Duration::days(6);
     let message = refused(
-        orders::checkout(
-            state,
-            &orders::Purchaser::Account(&buyer),
-            &event,
-            &[line(&types[1], 1)],
-            &[],
-            &Default::default(),
-            after,
-        )
-        .await,
+        crate::common::checkout_as(state, &buyer, &event, &[line(&types[1], 1)], after).await,
     );
     assert_eq!(message, "“Later” is not on sale right now.");
     let after_event = start + Duration::days(1);
     let message = refused(
-        orders::checkout(
-            state,
-            &orders::Purchaser::Account(&buyer),
-            &event,
-            &[line(&types[0], 2)],
-            &[],
-            &Default::default(),
-            after_event,
-        )
-        .await,
+        crate::common::checkout_as(state, &buyer, &event, &[line(&types[0], 2)], after_event).await,
     );
     assert_eq!(message, "Tickets for this event are not on sale.");
     // Inside every rule, both go through.
     let during = now + Duration::days(3);
-    orders::checkout(
-        state,
-        &orders::Purchaser::Account(&buyer),
-        &event,
-        &[line(&types[0], 2)],
-        &[],
-        &Default::default(),
-        during,
-    )
-    .await
-    .unwrap();
-    orders::checkout(
-        state,
-        &orders::Purchaser::Account(&buyer),
-        &event,
-        &[line(&types[1], 1)],
-        &[],
-        &Default::default(),
-        during,
-    )
-    .await
-    .unwrap();
+    crate::common::checkout_as(state, &buyer, &event, &[line(&types[0], 2)], during)
+        .await
+        .unwrap();
+    crate::common::checkout_as(state, &buyer, &event, &[line(&types[1], 1)], during)
+        .await
+        .unwrap();
     let ledger = crate::checkout::ledger(&app, &types[0]).await;
     assert_eq!(ledger, vec![48, 2, 0, 50], "refused checkouts held nothing");
     app.stop().await;
@@ -252,17 +201,10 @@ async fn an_unpublished_event_disappears_stops_selling_and_comes_back() {
     );
     assert_eq!(listed(&app).await, 0);
     let buyer = buyers(&app, 1).await.remove(0);
-    let error = orders::checkout(
-        state,
-        &orders::Purchaser::Account(&buyer),
-        &event,
-        &[line(&types[0], 1)],
-        &[],
-        &Default::default(),
-        Utc::now(),
-    )
-    .await
-    .unwrap_err();
+    let error =
+        crate::common::checkout_as(state, &buyer, &event, &[line(&types[0], 1)], Utc::now())
+            .await
+            .unwrap_err();
     assert_eq!(
         error,
         AppError::Validation("Tickets for this event are not on sale.".into())
@@ -273,17 +215,9 @@ async fn an_unpublished_event_disappears_stops_selling_and_comes_back() {
         .await;
     assert_eq!(response.status(), 200);
     assert_eq!(app.get(&path).await.status(), 200);
-    orders::checkout(
-        state,
-        &orders::Purchaser::Account(&buyer),
-        &event,
-        &[line(&types[0], 1)],
-        &[],
-        &Default::default(),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    crate::common::checkout_as(state, &buyer, &event, &[line(&types[0], 1)], Utc::now())
+        .await
+        .unwrap();
     // With tickets taken it cannot go back to draft.
     let error = app_error(
         organizer
@@ -305,17 +239,9 @@ async fn tickets_are_resent_once_in_any_ten_minutes_to_their_buyer_or_organizer_
     let (event, types) = event_with(&app, &[("Standard", "25", "10")]).await;
     let people = buyers(&app, 2).await;
     let (buyer, stranger) = (&people[0], &people[1]);
-    let url = orders::checkout(
-        state,
-        &orders::Purchaser::Account(buyer),
-        &event,
-        &[line(&types[0], 1)],
-        &[],
-        &Default::default(),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let url = crate::common::checkout_as(state, buyer, &event, &[line(&types[0], 1)], Utc::now())
+        .await
+        .unwrap();
     let order = url
         .trim_start_matches("/pay/demo/")
         .split('?')
