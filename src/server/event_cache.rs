@@ -1,10 +1,11 @@
-//! The event-page cache in front of [`EventRepo::find_by_slug`].
+//! The event-page cache in front of [`EventRepo::find_by_slug`] and the event's questions.
 use crate::server::db::events::{EventRecord, TicketTypeRecord};
+use crate::server::db::questions::{QuestionRecord, QuestionRepo};
 use crate::server::db::{Db, DbError, EventRepo};
 use std::collections::HashMap;
 use std::time::Instant;
 
-type EventRows = (EventRecord, Vec<TicketTypeRecord>);
+type EventRows = (EventRecord, Vec<TicketTypeRecord>, Vec<QuestionRecord>);
 
 /// Event pages read by slug during the last second. A popular page is then one database
 /// read per second, not one per view; availability shown may lag a sale on another
@@ -33,7 +34,13 @@ impl EventCache {
             }
             entries.0
         };
-        let found = EventRepo(db).find_by_slug(slug).await?;
+        let found = match EventRepo(db).find_by_slug(slug).await? {
+            Some((event, types)) => {
+                let questions = QuestionRepo(db).of_event(&event.id).await?;
+                Some((event, types, questions))
+            }
+            None => None,
+        };
         if let Some(rows) = &found {
             let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
             // A write cleared the cache while we read: what we read may predate it.
@@ -49,7 +56,7 @@ impl EventCache {
         Ok(found)
     }
 
-    /// After any change to an event or its ticket ledger.
+    /// After any change to an event, its ticket ledger or its questions.
     pub fn clear(&self) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.0 += 1;

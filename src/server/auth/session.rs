@@ -21,6 +21,13 @@ pub struct CurrentUser {
     pub session_key: String,
 }
 
+impl CurrentUser {
+    /// Who did it, as logs record it: `user:<id>`.
+    pub fn actor(&self) -> String {
+        format!("user:{}", self.id)
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

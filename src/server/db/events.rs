@@ -265,12 +265,27 @@ impl EventRepo<'_> {
     /// a capacity drop below what is sold or held, nor the currency change after a sale.
     /// Saves an edited event. When its date, time or place changed, every paid order with
     /// a valid ticket gets an email about it, in the same transaction.
-    pub async fn set_transfers_allowed(&self, id: &str, allowed: bool) -> Result<(), DbError> {
+    /// Allows or stops ticket transfers for the event, with its `event_log` row.
+    pub async fn set_transfers_allowed(
+        &self,
+        id: &str,
+        allowed: bool,
+        actor: &str,
+    ) -> Result<(), DbError> {
         self.0
             .execute(
-                "UPDATE type::record('event', $id) SET transfers_allowed = $allowed,
-                    updated_at = time::now()",
-                vars![("id", id.to_owned()), ("allowed", allowed)],
+                "BEGIN TRANSACTION;
+                 LET $event = type::record('event', $id);
+                 UPDATE $event SET transfers_allowed = $allowed, updated_at = time::now();
+                 CREATE event_log SET event = $event,
+                    action = IF $allowed { 'transfers_allowed' } ELSE { 'transfers_stopped' },
+                    detail = '', actor = $actor, at = time::now();
+                 COMMIT TRANSACTION;",
+                vars![
+                    ("id", id.to_owned()),
+                    ("allowed", allowed),
+                    ("actor", actor.to_owned())
+                ],
             )
             .await?;
         Ok(())

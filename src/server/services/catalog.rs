@@ -100,7 +100,7 @@ pub async fn event_detail(
     now: DateTime<Utc>,
 ) -> Result<EventDetail, AppError> {
     let base_url = &state.settings.public_base_url;
-    let (event, ticket_types) = state
+    let (event, ticket_types, questions) = state
         .event_cache
         .find_by_slug(&state.db, slug)
         .await
@@ -115,7 +115,7 @@ pub async fn event_detail(
         .into_iter()
         .map(|t| ticket_view(t, &event, status, now))
         .collect::<Result<Vec<_>, AppError>>()?;
-    let questions = crate::server::services::questions::asked(state, &event.id).await?;
+    let questions = crate::server::services::questions::visible(questions)?;
     Ok(EventDetail {
         questions,
         when: format_when(event.starts_at, &event.time_zone),

@@ -69,7 +69,7 @@ pub async fn door(
         return Ok(Door {
             event,
             label: user.name.clone(),
-            actor: format!("user:{}", user.id),
+            actor: user.actor(),
             organizer: true,
         });
     }
@@ -81,7 +81,7 @@ pub async fn door(
     Ok(Door {
         event,
         label: staff.label,
-        actor: format!("user:{}", user.id),
+        actor: user.actor(),
         organizer: false,
     })
 }

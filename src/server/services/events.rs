@@ -277,9 +277,11 @@ pub async fn set_transfers_allowed(
 ) -> Result<(), AppError> {
     let (event, _) = load_managed(state, user, id).await?;
     EventRepo(&state.db)
-        .set_transfers_allowed(&event.id, allowed)
+        .set_transfers_allowed(&event.id, allowed, &user.actor())
         .await
-        .map_err(AppError::internal)
+        .map_err(AppError::internal)?;
+    state.event_cache.clear();
+    Ok(())
 }
 
 /// Saves an edited event; returns its (possibly new) slug.
@@ -410,7 +412,7 @@ pub async fn change_status(
     if to == EventStatus::Cancelled {
         // The event is cancelled whatever happens next: what this cannot finish now, the
         // refunds job finishes (it settles every order of a cancelled event).
-        let actor = format!("user:{}", user.id);
+        let actor = user.actor();
         match orders::settle_cancelled_event(state, id, &actor, Utc::now()).await {
             Ok(settled) => {
                 tracing::info!(event = %id, ?settled, "orders of the cancelled event settled");

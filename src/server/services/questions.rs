@@ -27,12 +27,18 @@ fn question(r: QuestionRecord) -> Result<(Question, bool), AppError> {
 
 /// The questions buyers of the event are asked (hidden ones are not).
 pub async fn asked(state: &AppState, event_id: &str) -> Result<Vec<Question>, AppError> {
+    visible(
+        QuestionRepo(&state.db)
+            .of_event(event_id)
+            .await
+            .map_err(AppError::internal)?,
+    )
+}
+
+/// Of an event's stored questions, those buyers are asked.
+pub fn visible(records: Vec<QuestionRecord>) -> Result<Vec<Question>, AppError> {
     let mut out = Vec::new();
-    for r in QuestionRepo(&state.db)
-        .of_event(event_id)
-        .await
-        .map_err(AppError::internal)?
-    {
+    for r in records {
         let (q, hidden) = question(r)?;
         if !hidden {
             out.push(q);
@@ -98,10 +104,13 @@ pub async fn add(
                 required: form.required,
                 ticket_types: &form.ticket_types,
             },
-            &format!("user:{}", user.id),
+            &user.actor(),
         )
         .await
-        .map_err(AppError::internal)
+        .map_err(AppError::internal)?;
+    // The event page shows the questions from the event cache.
+    state.event_cache.clear();
+    Ok(())
 }
 
 /// Hides (or shows again) a question; its answers stay.
@@ -114,14 +123,14 @@ pub async fn set_hidden(
 ) -> Result<(), AppError> {
     let (event, _) = load_managed(state, user, event_id).await?;
     let changed = QuestionRepo(&state.db)
-        .set_hidden(&event.id, question_id, hidden, &format!("user:{}", user.id))
+        .set_hidden(&event.id, question_id, hidden, &user.actor())
         .await
         .map_err(AppError::internal)?;
-    if changed {
-        Ok(())
-    } else {
-        Err(AppError::NotFound("question".into()))
+    if !changed {
+        return Err(AppError::NotFound("question".into()));
     }
+    state.event_cache.clear();
+    Ok(())
 }
 
 /// The answer to question `id` of a ticket: asked for the ticket, or once for its order;

@@ -1,7 +1,7 @@
 //! Stage 1: hold the seats and start the payment.
 use super::payment::payment_succeeded;
 use super::refunds::{release, Release};
-use super::{actor_of, short_reference};
+use super::short_reference;
 use crate::domain::holder::{parse_holders, GuestDetails, HolderIn};
 use crate::domain::question::{parse_answers, Answer, QuestionScope};
 use crate::domain::{CheckoutLine, EventOffer, Selection, TicketOffer};
@@ -47,7 +47,7 @@ impl Purchaser<'_> {
 
     fn actor(&self) -> String {
         match self {
-            Purchaser::Account(user) => actor_of(user),
+            Purchaser::Account(user) => user.actor(),
             Purchaser::Guest(guest) => format!("guest:{}", guest.email.as_str()),
         }
     }

@@ -110,7 +110,7 @@ impl OrderAccess {
     /// The actor recorded in the order log.
     fn actor(&self) -> String {
         match &self.user {
-            Some(user) => actor_of(user),
+            Some(user) => user.actor(),
             None => "buyer:link".to_owned(),
         }
     }
@@ -151,11 +151,6 @@ fn ticket_code() -> String {
 fn short_reference(prefix: &str) -> String {
     let raw = random_base32(8);
     format!("{prefix}-{}-{}", &raw[..4], &raw[4..])
-}
-
-/// The actor recorded in the order log for a signed-in user's action.
-fn actor_of(user: &CurrentUser) -> String {
-    format!("user:{}", user.id)
 }
 
 #[cfg(test)]

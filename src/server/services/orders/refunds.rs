@@ -1,7 +1,7 @@
 //! Undoing a purchase: a pending order gives its seats back (buyer, organizer, a failed
 //! payment or provider), a paid one is refunded (organizer, or the whole event cancelled),
 //! and the refunds job sends every refund still owed until the provider accepts it.
-use super::{actor_of, buyers_order, load, managed, OrderAccess, OrderError};
+use super::{buyers_order, load, managed, OrderAccess, OrderError};
 use crate::domain::OrderStatus;
 use crate::error::AppError;
 use crate::server::auth::guard::may_manage;
@@ -99,7 +99,7 @@ pub async fn cancel_pending_order(
             "Only an order waiting for payment can be cancelled; refund a paid one.".into(),
         ));
     }
-    let cancelled = cancel_pending(state, &order, Release::OrganizerCancelled, &actor_of(user))
+    let cancelled = cancel_pending(state, &order, Release::OrganizerCancelled, &user.actor())
         .await
         .map_err(AppError::internal)?;
     if !cancelled {
@@ -127,7 +127,7 @@ pub async fn refund_order(
             "Only a paid order can be refunded.".into(),
         ));
     }
-    refund_paid(state, &order, &actor_of(user))
+    refund_paid(state, &order, &user.actor())
         .await
         .map_err(OrderError::into_app_error)
 }

@@ -1,6 +1,6 @@
 //! An order's ticket email sent again: by its buyer or its organizer, or by the organizer
 //! to a corrected address after a bounce. At most once of each in any ten minutes.
-use super::{actor_of, managed, order_if};
+use super::{managed, order_if};
 use crate::domain::{Email, OrderStatus};
 use crate::error::AppError;
 use crate::server::auth::guard::may_manage;
@@ -30,7 +30,7 @@ pub async fn resend_tickets(
             &order.buyer_email,
             (&link_key, &session_key(&link_key)),
             SendAgain::Resend,
-            &actor_of(user),
+            &user.actor(),
             now,
         )
         .await;
@@ -60,7 +60,7 @@ pub async fn send_tickets_to(
             to.as_str(),
             (&link_key, &session_key(&link_key)),
             SendAgain::Corrected,
-            &actor_of(user),
+            &user.actor(),
             now,
         )
         .await;
