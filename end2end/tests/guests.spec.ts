@@ -4,7 +4,7 @@ import { publishEventAsNewOrganizer, unique } from "./journeys";
 // Issue 18: a guest buys three tickets for three people without an account, the tickets
 // carry their names, one attendee gets her own ticket by email, the link in the buyer's
 // email opens the order in any browser, and a ticket transferred from there reaches its
-// new holder's inbox.
+// new holder's inbox; the attendee's own link opens her ticket and she transfers it too.
 
 async function mailbox(browser, email: string) {
   const context = await browser.newContext();
@@ -20,7 +20,7 @@ async function mailbox(browser, email: string) {
 }
 
 test("a guest buys three named tickets, opens the order from the email link and transfers one", async ({ page, browser }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(120_000);
   const buyerEmail = `${unique("guest")}@example.com`;
   const annEmail = `${unique("ann")}@example.com`;
   const title = `Guest Night ${unique("e")}`;
@@ -98,13 +98,6 @@ test("a guest buys three named tickets, opens the order from the email link and 
     .getByRole("link", { name: `Your tickets for ${title}` }).click();
   await expect(cleoInbox.getByText("Hi Cleo New, you're going!")).toBeVisible();
 
-  // Ann got her own ticket, and only hers.
-  const annInbox = await mailbox(browser, annEmail);
-  await annInbox.getByRole("row").filter({ hasText: annEmail })
-    .getByRole("link", { name: `Your tickets for ${title}` }).click();
-  await expect(annInbox.getByText("Hi Ann Attendee, you're going!")).toBeVisible();
-  await expect(annInbox.getByRole("img", { name: /QR code of ticket T-/ })).toHaveCount(1);
-
   // Until the event starts the buyer corrects a name and an answer.
   const ann = elsewhere.locator(".ticket-card").filter({ hasText: "Ann Attendee" });
   await ann.getByText(/^Correct ticket T-/).click();
@@ -112,4 +105,31 @@ test("a guest buys three named tickets, opens the order from the email link and 
   await ann.getByLabel(/^Diet/).selectOption("Anything");
   await ann.getByRole("button", { name: "Save" }).click();
   await expect(elsewhere.locator(".ticket-card").filter({ hasText: "Ann Attendee-Smith" })).toContainText("DietAnything");
+
+  // Ann got her own ticket, and only hers; her link opens it, and she passes it to Dan.
+  const annInbox = await mailbox(browser, annEmail);
+  await annInbox.getByRole("row").filter({ hasText: annEmail })
+    .getByRole("link", { name: `Your tickets for ${title}` }).click();
+  await expect(annInbox.getByText("Hi Ann Attendee-Smith, you're going!")).toBeVisible();
+  await expect(annInbox.getByRole("img", { name: /QR code of ticket T-/ })).toHaveCount(1);
+  const annLink = await annInbox.getByRole("link", { name: "See your tickets on TickEx" }).getAttribute("href");
+  expect(annLink).toMatch(/\/tickets\/T-[0-9A-Z-]+\?key=[0-9a-f]{64}$/);
+  const own = await (await browser.newContext()).newPage();
+  await own.goto(new URL(annLink!).pathname + new URL(annLink!).search);
+  await expect(own.getByRole("heading", { name: title })).toBeVisible();
+  await expect(own.locator(".ticket-card")).toHaveCount(1);
+  await expect(own.locator(".ticket-card")).toContainText("Ann Attendee-Smith");
+  await hydrated(own);
+  const danEmail = `${unique("dan")}@example.com`;
+  await own.getByText(/^Transfer ticket T-/).click();
+  await own.getByLabel("New holder's name").fill("Dan Later");
+  await own.getByLabel("New holder's email").fill(danEmail);
+  await own.getByRole("button", { name: "Transfer" }).click();
+  await expect(own.getByRole("heading", { name: "Ticket transferred" })).toBeVisible();
+  await own.reload();
+  await expect(own.getByRole("heading", { name: "We could not find that page" })).toBeVisible();
+  const danInbox = await mailbox(browser, danEmail);
+  await danInbox.getByRole("row").filter({ hasText: danEmail })
+    .getByRole("link", { name: `Your tickets for ${title}` }).click();
+  await expect(danInbox.getByText("Hi Dan Later, you're going!")).toBeVisible();
 });

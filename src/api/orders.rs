@@ -1,6 +1,6 @@
 use crate::domain::holder::HolderIn;
 use crate::domain::{
-    AttendeeRow, CheckoutLine, ManagedOrder, OrderView, OrganizerOrderRow, TicketGroup,
+    AttendeeRow, CheckoutLine, HeldTicket, ManagedOrder, OrderView, OrganizerOrderRow, TicketGroup,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -209,6 +209,16 @@ fn demo_only(state: &crate::server::state::AppState) -> Result<(), AppError> {
     } else {
         Err(AppError::NotFound("payment page".into()))
     }
+}
+
+/// A named attendee's own ticket, by the key of the link in their ticket email.
+#[server]
+pub async fn get_held_ticket(reference: String, key: String) -> Result<HeldTicket, AppError> {
+    crate::api::serve(|state| async move {
+        use crate::server::services::orders;
+        orders::held_ticket(&state, &reference, &key).await
+    })
+    .await
 }
 
 #[server]

@@ -13,8 +13,8 @@ use leptos_router::{
 };
 use pages::{
     AccountPage, AdminPaymentsPage, AdminUsersPage, CheckInPage, DashboardPage, DemoPaymentPage,
-    DevMailboxPage, EditEventPage, EventPage, EventSalesPage, ForgotPasswordPage, HomePage,
-    LoginPage, ManagedOrderPage, MyTicketsPage, NewEventPage, NotFoundPage, OrderPage,
+    DevMailboxPage, EditEventPage, EventPage, EventSalesPage, ForgotPasswordPage, HeldTicketPage,
+    HomePage, LoginPage, ManagedOrderPage, MyTicketsPage, NewEventPage, NotFoundPage, OrderPage,
     RegisterPage, ResetPasswordPage, VerifyEmailPage,
 };
 
@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/:id") view=OrderPage ssr=SsrMode::Async />
                     <Route path=path!("/pay/demo/:id") view=DemoPaymentPage ssr=SsrMode::Async />
                     <Route path=path!("/tickets") view=MyTicketsPage ssr=SsrMode::Async />
+                    <Route path=path!("/tickets/:reference") view=HeldTicketPage ssr=SsrMode::Async />
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async />

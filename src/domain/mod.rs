@@ -58,8 +58,8 @@ pub use inbox::{PaymentEventRow, PaymentEventStatus, ReplayOutcome};
 pub use link::{safe_next, urlencode};
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
-    AttendeeRow, CheckoutLine, DevEmail, ManagedOrder, OrderLineView, OrderLogEntry, OrderSearch,
-    OrderStatus, OrderView, OrganizerOrderRow, TicketGroup, TicketStatus, TicketView,
+    AttendeeRow, CheckoutLine, DevEmail, HeldTicket, ManagedOrder, OrderLineView, OrderLogEntry,
+    OrderSearch, OrderStatus, OrderView, OrganizerOrderRow, TicketGroup, TicketStatus, TicketView,
     MAX_TICKETS_PER_ORDER, ORGANIZER_LIST_LIMIT,
 };
 pub use slug::slugify;

@@ -127,6 +127,17 @@ pub struct TicketGroup {
     pub tickets: Vec<TicketView>,
 }
 
+/// A named attendee's own ticket, opened by the link in their ticket email: the ticket and
+/// its event, never the rest of the order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeldTicket {
+    /// The order it belongs to (a transfer names it; it opens nothing by itself).
+    pub order_id: String,
+    pub event: TicketGroup,
+    /// Why it cannot be transferred now, if it cannot.
+    pub transfer_closed: Option<String>,
+}
+
 /// An email as the dev mailbox shows it (only without an email provider).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DevEmail {

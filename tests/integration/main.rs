@@ -18,6 +18,7 @@ mod events;
 mod foundation;
 mod google;
 mod guests;
+mod holders;
 mod lifecycle;
 mod logs;
 mod payments;

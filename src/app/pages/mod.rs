@@ -32,6 +32,7 @@ pub use home::HomePage;
 pub use manage::{EventSalesPage, ManagedOrderPage};
 pub use not_found::NotFoundPage;
 pub use orders::{DemoPaymentPage, DevMailboxPage, MyTicketsPage, OrderPage};
+pub use tickets::HeldTicketPage;
 
 use crate::error::AppError;
 use leptos::prelude::*;

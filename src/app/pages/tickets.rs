@@ -1,14 +1,15 @@
 //! A paid order's tickets as its buyer sees them: QR codes, names and answers, and, until
 //! the event starts, correcting a ticket, correcting the order's answers and transferring a
-//! ticket.
+//! ticket. A named attendee sees (and may transfer) their own ticket by their email's link.
 use super::answers::QuestionField;
 use super::ErrorPanel;
-use crate::api::orders::{CorrectOrderAnswers, CorrectTicket, TransferTicket};
+use crate::api::orders::{get_held_ticket, CorrectOrderAnswers, CorrectTicket, TransferTicket};
 use crate::domain::question::{Answer, Question, QuestionScope};
-use crate::domain::{TicketStatus, TicketView};
+use crate::domain::{HeldTicket, TicketStatus, TicketView};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// The key of the order's link (`?key=`), when the buyer came by one (a guest, an email).
 pub(super) fn link_key() -> String {
@@ -16,6 +17,61 @@ pub(super) fn link_key() -> String {
         .read_untracked()
         .get("key")
         .unwrap_or_default()
+}
+
+/// A named attendee's own ticket (`/tickets/:reference?key=`), from the link in their ticket
+/// email: its QR code, and a transfer while transfers are open.
+#[component]
+pub fn HeldTicketPage() -> impl IntoView {
+    let params = use_params_map();
+    let key = link_key();
+    let transfer = ServerAction::<TransferTicket>::new();
+    provide_context(transfer);
+    let held = Resource::new(
+        move || params.read().get("reference").unwrap_or_default(),
+        move |reference| get_held_ticket(reference, key.clone()),
+    );
+    // Once passed on, the ticket (and this link) belong to the new holder.
+    let transferred = move || matches!(transfer.value().get(), Some(Ok(())));
+    view! {
+        <Title text="Your ticket" />
+        <Show
+            when=transferred
+            fallback=move || view! {
+                <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading your ticket…"</p> }>
+                    {move || Suspend::new(async move {
+                        match held.await {
+                            Ok(held) => view! { <HeldTicketDetails held /> }.into_any(),
+                            Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            }
+        >
+            <header class="page-header">
+                <h1>"Ticket transferred"</h1>
+            </header>
+            <p class="notice notice-success" role="status">
+                "The new holder gets the ticket by email with a new code. Your code and this link no longer work."
+            </p>
+        </Show>
+    }
+}
+
+#[component]
+fn HeldTicketDetails(held: HeldTicket) -> impl IntoView {
+    let group = held.event;
+    let open = held.transfer_closed.is_none();
+    view! {
+        <header class="page-header">
+            <p class="eyebrow">"Your ticket"</p>
+            <h1><a href=format!("/events/{}", group.event_slug)>{group.event_title}</a></h1>
+            <p class="muted">{group.event_when} " · " {group.place}</p>
+        </header>
+        {held.transfer_closed.map(|why| view! { <p class="notice" role="status">{why}</p> })}
+        <TransferProblem />
+        <TicketCards tickets=group.tickets transfer_from=open.then_some(held.order_id) />
+    }
 }
 
 /// Why the last transfer or correction on this page failed, if one did.

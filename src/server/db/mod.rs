@@ -109,6 +109,10 @@ const SCHEMA: &[(&str, &str)] = &[
         "017_personal_data",
         include_str!("schema/017_personal_data.surql"),
     ),
+    (
+        "018_holder_links",
+        include_str!("schema/018_holder_links.surql"),
+    ),
 ];
 
 /// Enough for hundreds of buyers of one ticket type at once (about 5 s of backoff in all).

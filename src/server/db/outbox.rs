@@ -102,7 +102,7 @@ pub const QUEUE_ORDER_EMAIL: &str = "CREATE outbox SET kind = $kind, purchase = 
 /// Queues the email of one ticket (`$issued`) to its own holder (`$ticket.holder_email`)
 /// under `$ticket_email_key`; expects `$purchase`.
 pub const QUEUE_TICKET_EMAIL: &str = "CREATE outbox SET kind = 'ticket', purchase = $purchase,
-    ticket = $issued[0], key = $ticket_email_key,
+    ticket = $issued[0], key = $ticket_email_key, link_key = $holder_key,
     recipient = $ticket.holder_email, status = 'pending', attempts = 0,
     next_attempt_at = time::now(), created_at = time::now();";
 

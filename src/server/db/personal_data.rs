@@ -61,7 +61,8 @@ impl PersonalDataRepo<'_> {
                  UPDATE purchase SET guest_name = NONE, guest_email = NONE, answers = [],
                     attendees = attendees.map(|$a| { name: 'Deleted', email: NONE, answers: [] }),
                     access_keys = [] WHERE id IN $orders;
-                 UPDATE ticket SET holder_name = 'Deleted', holder_email = NONE, answers = []
+                 UPDATE ticket SET holder_name = 'Deleted', holder_email = NONE, answers = [],
+                    access_keys = []
                     WHERE purchase IN $orders;
                  UPDATE outbox SET status = 'cancelled', last_error = 'account deleted'
                     WHERE purchase IN $orders AND status IN ['pending', 'failed'];

@@ -200,7 +200,14 @@ async fn ticket_email(state: &AppState, order_id: &str, row: &OutboxRow) -> Resu
     let link = match (&row.link_key, one) {
         (Some(key), None) => format!("{base}/orders/{}?key={}", order.id, urlencode(key)),
         (None, None) => format!("{base}/tickets"),
-        (_, Some(_)) => format!("{base}/events/{}", event.slug),
+        (Some(key), Some(reference)) => {
+            format!(
+                "{base}/tickets/{}?key={}",
+                urlencode(reference),
+                urlencode(key)
+            )
+        }
+        (None, Some(_)) => format!("{base}/events/{}", event.slug),
     };
     let mut email = templates::ticket_email(&TicketEmail {
         to: row.recipient.clone(),

@@ -105,6 +105,10 @@ pub struct NewTicket {
     /// Where this ticket is sent on its own (an attendee's email), besides the buyer's.
     pub holder_email: Option<String>,
     pub answers: Vec<AnswerRecord>,
+    /// The key of the holder's own link and its SHA-256, when the ticket is emailed to
+    /// its holder apart from the buyer.
+    pub holder_key: Option<String>,
+    pub holder_hash: Option<String>,
 }
 
 /// Everything `fulfil` writes besides the order's own lines.
@@ -141,6 +145,8 @@ pub struct TicketRecord {
     pub answers: Vec<AnswerRecord>,
     pub order_answers: Vec<AnswerRecord>,
     pub type_id: String,
+    /// SHA-256 of the holder's own link key (see `018_holder_links`).
+    pub access_keys: Vec<String>,
 }
 
 #[derive(Debug, Clone, SurrealValue)]
@@ -321,9 +327,11 @@ impl OrderRepo<'_> {
                     ticket_type = $ticket.ticket_type, event = $paid[0].event,
                     holder_name = $ticket.holder_name, holder_email = $ticket.holder_email,
                     answers = $ticket.answers,
+                    access_keys = IF $ticket.holder_hash {{ [$ticket.holder_hash] }} ELSE {{ [] }},
                     code = $ticket.code, reference = $ticket.reference, status = 'valid',
                     created_at = time::now() RETURN VALUE id);
-                IF $ticket.holder_email AND $ticket.holder_email != $recipient {{
+                IF $ticket.holder_key {{
+                    LET $holder_key = $ticket.holder_key;
                     LET $ticket_email_key = string::concat('ticket/', $ticket.reference);
                     {QUEUE_TICKET_EMAIL}
                 }};
@@ -434,6 +442,14 @@ impl OrderRepo<'_> {
             .await
     }
 
+    /// The ticket of a reference (a holder's link names it).
+    pub async fn ticket_by_reference(
+        &self,
+        reference: &str,
+    ) -> Result<Option<TicketRecord>, DbError> {
+        Ok(self.tickets("reference = $value", reference).await?.pop())
+    }
+
     /// Every ticket of a buyer's paid orders, soonest event first.
     pub async fn tickets_of_buyer(&self, user_id: &str) -> Result<Vec<TicketRecord>, DbError> {
         self.tickets(
@@ -449,7 +465,7 @@ impl OrderRepo<'_> {
                 ticket_type.name AS type_name, holder_name, code, reference, status,
                 issue ?? 1 AS issue, checked_in_at, checked_in_by, event.starts_at AS starts_at,
                 holder_email, answers ?? [] AS answers, purchase.answers ?? [] AS order_answers,
-                record::id(ticket_type) AS type_id, created_at
+                record::id(ticket_type) AS type_id, access_keys ?? [] AS access_keys, created_at
              FROM ticket WHERE {condition} ORDER BY starts_at ASC, created_at ASC, reference ASC"
         );
         self.0.rows(&sql, vars![("value", value.to_owned())]).await

@@ -1,6 +1,7 @@
 //! A ticket passed to a new holder: one transaction gives it a new code and issue number
-//! (the old pass stops working at once), keeps the old code for the doors, logs the chain
-//! on the order and queues the ticket email to the new holder.
+//! (the old pass and the old holder's link stop working at once), keeps the old code for
+//! the doors, logs the chain on the order and queues the ticket email, with their own
+//! link, to the new holder.
 use super::{OrderRepo, LOG};
 use crate::domain::OrderStatus;
 use crate::server::db::outbox::QUEUE_TICKET_EMAIL;
@@ -23,6 +24,9 @@ pub struct Transfer<'a> {
     pub from_name: &'a str,
     pub to_name: &'a str,
     pub to_email: &'a str,
+    /// The new holder's own link key (sent in their email) and its SHA-256.
+    pub holder_key: &'a str,
+    pub holder_hash: String,
     pub actor: &'a str,
 }
 
@@ -40,7 +44,8 @@ impl OrderRepo<'_> {
                 WHERE purchase = $purchase AND reference = $reference);
              IF array::len($found) = 0 {{ THROW 'transfer_raced' }};
              LET $moved = (UPDATE $found[0] SET code = $new_code, issue += 1,
-                    holder_name = $to_name, holder_email = $to_email
+                    holder_name = $to_name, holder_email = $to_email,
+                    access_keys = [$holder_hash]
                 WHERE code = $old_code AND issue = $seen_issue AND status = 'valid'
                 RETURN AFTER);
              IF array::len($moved) = 0 {{ THROW 'transfer_raced' }};
@@ -67,6 +72,8 @@ impl OrderRepo<'_> {
                     ("from_name", t.from_name.to_owned()),
                     ("to_name", t.to_name.to_owned()),
                     ("to_email", t.to_email.to_owned()),
+                    ("holder_key", t.holder_key.to_owned()),
+                    ("holder_hash", t.holder_hash),
                     ("actor", t.actor.to_owned()),
                     ("now", now),
                     ("from", OrderStatus::Paid),

@@ -30,13 +30,13 @@ pub use stripe_events::{
 };
 pub use sweeper::{reconcile, sweep, Settled};
 pub use tickets_again::{resend_tickets, send_tickets_to};
-pub use transfers::{transfer_ticket, TransferRequest};
+pub use transfers::{held_ticket, transfer_ticket, TransferRequest};
 pub use views::{event_attendees, event_orders, managed_order, my_tickets, order_view};
 
 use crate::error::AppError;
 use crate::server::auth::guard::may_manage;
 use crate::server::auth::session::{session_key, CurrentUser};
-use crate::server::db::orders::{OrderRecord, OrderRepo};
+use crate::server::db::orders::{OrderRecord, OrderRepo, TicketRecord};
 use crate::server::db::{Db, DbError};
 use crate::server::payments::PaymentError;
 
@@ -88,7 +88,8 @@ async fn order_if(
 }
 
 /// Who asks for an order as its buyer: the signed-in account that bought it, or anyone
-/// with a key of its link (a guest's browser, the ticket email), or both.
+/// with a key of its link (a guest's browser, the ticket email), or both. A named
+/// attendee's key opens their one ticket only.
 pub struct OrderAccess {
     pub user: Option<CurrentUser>,
     pub key: Option<String>,
@@ -105,6 +106,13 @@ impl OrderAccess {
             .as_ref()
             .is_some_and(|key| order.access_keys.contains(&session_key(key)));
         by_account || by_key
+    }
+
+    /// A named attendee's link opens their own ticket (and nothing else of the order).
+    fn holds(&self, ticket: &TicketRecord) -> bool {
+        self.key
+            .as_ref()
+            .is_some_and(|key| ticket.access_keys.contains(&session_key(key)))
     }
 
     /// The actor recorded in the order log.

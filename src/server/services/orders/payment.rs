@@ -28,7 +28,8 @@ pub enum PaymentOutcome {
 }
 
 /// The order's tickets, in line order, each with the holder named at checkout (the buyer
-/// where none was named).
+/// where none was named). A holder with an email of their own gets their ticket, and a
+/// link to it, apart from the buyer.
 fn tickets_for(order: &OrderRecord) -> Vec<NewTicket> {
     order
         .lines
@@ -37,7 +38,13 @@ fn tickets_for(order: &OrderRecord) -> Vec<NewTicket> {
         .enumerate()
         .map(|(position, ticket_type)| {
             let named = order.attendees.get(position);
+            let holder_key = named
+                .and_then(|a| a.email.as_ref())
+                .filter(|email| **email != order.buyer_email)
+                .map(|_| new_token());
             NewTicket {
+                holder_hash: holder_key.as_deref().map(session_key),
+                holder_key,
                 ticket_type,
                 code: ticket_code(),
                 reference: short_reference("T"),

@@ -63,7 +63,7 @@ fn ticket_view(
     })
 }
 
-async fn ticket_views<'a>(
+pub(super) async fn ticket_views<'a>(
     state: &AppState,
     tickets: impl IntoIterator<Item = &'a TicketRecord>,
 ) -> Result<Vec<TicketView>, AppError> {
@@ -171,15 +171,19 @@ pub async fn my_tickets(
         else {
             continue;
         };
-        out.push(TicketGroup {
-            event_when: format_when(event.starts_at, &event.time_zone),
-            place: place(&event.venue, &event.address, event.online_url.as_deref()),
-            event_title: event.title,
-            event_slug: event.slug,
-            tickets: ticket_views(state, list).await?,
-        });
+        out.push(ticket_group(event, ticket_views(state, list).await?));
     }
     Ok(out)
+}
+
+pub(super) fn ticket_group(event: EventRecord, tickets: Vec<TicketView>) -> TicketGroup {
+    TicketGroup {
+        event_when: format_when(event.starts_at, &event.time_zone),
+        place: place(&event.venue, &event.address, event.online_url.as_deref()),
+        event_title: event.title,
+        event_slug: event.slug,
+        tickets,
+    }
 }
 
 /// The event, when `user` may manage it; its time zone formats the rows.
