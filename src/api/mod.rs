@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod events;
 pub mod orders;
 pub mod questions;
+pub mod sales;
 
 #[cfg(feature = "ssr")]
 use crate::error::AppError;

@@ -15,6 +15,7 @@ pub async fn checkout(
     guest_email: Option<String>,
     holders: Option<Vec<HolderIn>>,
     answers: Option<std::collections::BTreeMap<String, String>>,
+    code: Option<String>,
 ) -> Result<String, AppError> {
     crate::api::serve(|state| async move {
         use crate::domain::holder::GuestDetails;
@@ -33,14 +34,17 @@ pub async fn checkout(
             }
         };
         let holders = holders.unwrap_or_default();
-        let answers = answers.unwrap_or_default();
+        let input = orders::BuyerInput {
+            holders: &holders,
+            answers: answers.unwrap_or_default(),
+            code: code.as_deref(),
+        };
         let url = orders::checkout(
             &state,
             &buyer,
             &event_id,
             &lines,
-            &holders,
-            &answers,
+            &input,
             chrono::Utc::now(),
         )
         .await?;

@@ -46,6 +46,8 @@ pub struct TicketTypeView {
     pub on_sale: bool,
     /// "Only 5 left", "Sold out", "Sales open Sat 1 Mar 2027, 10:00 CET"...
     pub note: String,
+    /// The price with the buyer's code, when the code lowers it.
+    pub code_price: Option<Money>,
 }
 
 impl TicketTypeView {

@@ -38,8 +38,10 @@ mod inbox;
 mod link;
 mod money;
 mod order;
+mod pricing;
 pub mod question;
 pub mod rich_text;
+pub mod sales;
 mod slug;
 
 pub use account::{

@@ -478,8 +478,7 @@ pub async fn checkout_as(
         &tickex::server::services::orders::Purchaser::Account(buyer),
         event,
         lines,
-        &[],
-        &Default::default(),
+        &tickex::server::services::orders::BuyerInput::default(),
         now,
     )
     .await

@@ -48,8 +48,11 @@ async fn a_guest_buys_named_tickets_and_opens_the_order_by_its_link() {
         &guest,
         &event,
         std::slice::from_ref(&line),
-        &[holder("Ann", "ann@"), holder("", "")],
-        &Default::default(),
+        &orders::BuyerInput {
+            holders: &[holder("Ann", "ann@"), holder("", "")],
+            answers: Default::default(),
+            code: None,
+        },
         now,
     )
     .await;
@@ -65,12 +68,15 @@ async fn a_guest_buys_named_tickets_and_opens_the_order_by_its_link() {
         &guest,
         &event,
         &[line],
-        &[
-            holder("Ann Attendee", "ann@example.com"),
-            holder("", ""),
-            holder("Cy", ""),
-        ],
-        &Default::default(),
+        &orders::BuyerInput {
+            holders: &[
+                holder("Ann Attendee", "ann@example.com"),
+                holder("", ""),
+                holder("Cy", ""),
+            ],
+            answers: Default::default(),
+            code: None,
+        },
         now,
     )
     .await
@@ -180,8 +186,11 @@ async fn guest_orders_join_an_account_only_once_its_email_is_verified() {
         &guest,
         &event,
         &[line],
-        &[],
-        &Default::default(),
+        &orders::BuyerInput {
+            holders: &[],
+            answers: Default::default(),
+            code: None,
+        },
         chrono::Utc::now(),
     )
     .await
@@ -477,9 +486,20 @@ async fn questions_are_asked_checked_and_kept() {
         },
     ];
     let now = chrono::Utc::now();
-    let missing = orders::checkout(state, &account, &event, &lines, &[], &BTreeMap::new(), now)
-        .await
-        .unwrap_err();
+    let missing = orders::checkout(
+        state,
+        &account,
+        &event,
+        &lines,
+        &orders::BuyerInput {
+            holders: &[],
+            answers: Default::default(),
+            code: None,
+        },
+        now,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(
         missing
             .message_for(&format!("answers[{}]", id("Company")))
@@ -519,8 +539,11 @@ async fn questions_are_asked_checked_and_kept() {
         &account,
         &event,
         &lines,
-        &[holder(None), holder(Some("Vegan"))],
-        &answers,
+        &orders::BuyerInput {
+            holders: &[holder(None), holder(Some("Vegan"))],
+            answers: answers.clone(),
+            code: None,
+        },
         now,
     )
     .await

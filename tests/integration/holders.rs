@@ -55,8 +55,11 @@ async fn a_named_attendee_opens_and_transfers_their_own_ticket_by_their_link() {
         &orders::Purchaser::Account(&buyer),
         &event,
         &[line],
-        &holders,
-        &Default::default(),
+        &orders::BuyerInput {
+            holders: &holders,
+            answers: Default::default(),
+            code: None,
+        },
         now,
     )
     .await

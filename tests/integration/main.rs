@@ -22,6 +22,7 @@ mod holders;
 mod lifecycle;
 mod logs;
 mod payments;
+mod sales;
 mod security;
 mod selling;
 mod structure;

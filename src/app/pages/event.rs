@@ -1,10 +1,14 @@
 use super::answers::QuestionField;
+use super::codes::{code_in_url, price_view, total_minor, CodeBox};
 use super::ErrorPanel;
 use crate::api::events::get_event;
 use crate::api::orders::Checkout;
+use crate::api::sales::get_code_offer;
 use crate::domain::question::{Question, QuestionScope};
 use crate::domain::rich_text::{paragraphs, Inline};
+use crate::domain::sales::CodeOffer;
 use crate::domain::{EventDetail, EventStatus, Money, TicketTypeView};
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Link, Meta, Title};
@@ -15,11 +19,24 @@ pub fn EventPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let event = Resource::new(slug, get_event);
+    // With `?code=`, the ticket types as the code shows them.
+    let code = code_in_url();
+    let offer = Resource::new(slug, move |slug| {
+        let code = code.clone();
+        async move {
+            if code.is_empty() {
+                None
+            } else {
+                Some(get_code_offer(slug, code).await)
+            }
+        }
+    });
     view! {
         <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading event…"</p> }>
             {move || Suspend::new(async move {
+                let offer = offer.await;
                 match event.await {
-                    Ok(event) => view! { <EventView event /> }.into_any(),
+                    Ok(event) => view! { <EventView event offer /> }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
@@ -115,7 +132,7 @@ fn json_ld(event: &EventDetail) -> String {
 }
 
 #[component]
-fn EventView(event: EventDetail) -> impl IntoView {
+fn EventView(event: EventDetail, offer: Option<Result<CodeOffer, AppError>>) -> impl IntoView {
     let cancelled = event.status == EventStatus::Cancelled;
     let draft = event.status == EventStatus::Draft;
     let place = match (&event.online_url, event.venue.is_empty()) {
@@ -165,7 +182,7 @@ fn EventView(event: EventDetail) -> impl IntoView {
                     {description_view(&event.description)}
                 </section>
                 <TicketSelector event_id=event.id.clone() ticket_types=event.ticket_types.clone()
-                    test_mode=event.payments_test_mode questions=event.questions.clone() />
+                    test_mode=event.payments_test_mode questions=event.questions.clone() offer />
             </div>
         </article>
     }
@@ -189,8 +206,12 @@ fn TicketSelector(
     ticket_types: Vec<TicketTypeView>,
     test_mode: bool,
     questions: Vec<Question>,
+    offer: Option<Result<CodeOffer, AppError>>,
 ) -> impl IntoView {
     let checkout = ServerAction::<Checkout>::new();
+    let applied = offer.clone().and_then(Result::ok);
+    let terms = applied.as_ref().map(|o| o.terms.clone());
+    let ticket_types = applied.map_or(ticket_types, |o| o.ticket_types);
     let currency = ticket_types.first().map(|t| t.price.currency());
     let chosen = preselected();
     let rows: Vec<(TicketTypeView, RwSignal<u32>)> = ticket_types
@@ -204,7 +225,7 @@ fn TicketSelector(
             (t, RwSignal::new(initial))
         })
         .collect();
-    let lines: Vec<(Money, RwSignal<u32>)> = rows.iter().map(|(t, q)| (t.price, *q)).collect();
+    let lines: Vec<(TicketTypeView, RwSignal<u32>)> = rows.clone();
     let quantities: Vec<(String, RwSignal<u32>)> =
         rows.iter().map(|(t, q)| (t.id.clone(), *q)).collect();
     let chosen = quantities.clone();
@@ -228,12 +249,11 @@ fn TicketSelector(
             .collect::<Vec<_>>()
             .join(",")
     });
+    let code = terms.as_ref().map(|t| t.code.clone());
     let total = move || {
-        let minor: i64 = lines
-            .iter()
-            .filter_map(|(price, qty)| price.checked_mul(qty.get()))
-            .map(|m| m.minor())
-            .sum();
+        let chosen: Vec<(TicketTypeView, u32)> =
+            lines.iter().map(|(t, q)| (t.clone(), q.get())).collect();
+        let minor = total_minor(&chosen, terms.as_ref());
         currency
             .map(|c| Money::new(minor, c).to_string())
             .unwrap_or_default()
@@ -268,8 +288,10 @@ fn TicketSelector(
     view! {
         <aside class="panel tickets" aria-labelledby="tickets-heading">
             <h2 id="tickets-heading">"Tickets"</h2>
+            <CodeBox offer />
             <ActionForm action=checkout>
                 <input type="hidden" name="event_id" value=event_id />
+                {code.map(|code| view! { <input type="hidden" name="code" value=code /> })}
                 <ul class="ticket-list">
                     {rows
                         .into_iter()
@@ -376,11 +398,7 @@ fn HolderFields(
 fn TicketRow(index: usize, ticket: TicketTypeView, qty: RwSignal<u32>) -> impl IntoView {
     let max = ticket.max_per_order;
     let available = ticket.on_sale && ticket.remaining > 0;
-    let price = if ticket.price.is_zero() {
-        "Free".to_owned()
-    } else {
-        ticket.price.to_string()
-    };
+    let price = price_view(&ticket);
     let status = ticket.note.clone();
     let per_order = available.then(|| ticket.per_order());
     let name = ticket.name.clone();

@@ -5,6 +5,7 @@ mod auth;
 #[cfg(feature = "hydrate")]
 mod browser;
 mod checkin;
+mod codes;
 mod dashboard;
 mod doors;
 mod editor;
@@ -15,6 +16,7 @@ mod manage;
 mod not_found;
 mod orders;
 mod questions;
+mod sales;
 mod tickets;
 
 pub use admin::AdminUsersPage;

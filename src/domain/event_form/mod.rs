@@ -135,6 +135,8 @@ pub fn step_of_field(field: &str) -> usize {
 }
 
 #[cfg(feature = "ssr")]
+pub(crate) use validate::parse_local_time;
+#[cfg(feature = "ssr")]
 pub use validate::{validate, Mode, ValidEvent, ValidTicket};
 
 #[cfg(feature = "ssr")]

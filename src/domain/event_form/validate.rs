@@ -81,28 +81,31 @@ fn text(
     value
 }
 
-/// A `datetime-local` value read in `tz`.
+/// A `datetime-local` value read in `tz`, or what is wrong with it.
+pub(crate) fn parse_local_time(value: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
+    let value = value.trim();
+    let naive = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| "Enter a date and time.".to_owned())?;
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|at| at.with_timezone(&Utc))
+        .ok_or_else(|| format!("That time does not exist in {tz} (the clocks change then)."))
+}
+
+/// A `datetime-local` value read in `tz` (none yet: only its form is checked).
 fn local_time(
     errors: &mut Errors,
     field: &str,
     value: &str,
     tz: Option<Tz>,
 ) -> Option<DateTime<Utc>> {
-    let value = value.trim();
-    let naive = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"));
-    let Ok(naive) = naive else {
-        errors.add(field, "Enter a date and time.");
-        return None;
-    };
-    let tz = tz?;
-    match tz.from_local_datetime(&naive).earliest() {
-        Some(at) => Some(at.with_timezone(&Utc)),
-        None => {
-            errors.add(
-                field,
-                format!("That time does not exist in {tz} (the clocks change then)."),
-            );
+    let checked = parse_local_time(value, tz.unwrap_or(chrono_tz::UTC));
+    match (checked, tz) {
+        (Ok(at), Some(_)) => Some(at),
+        (Ok(_), None) => None,
+        (Err(message), _) => {
+            errors.add(field, message);
             None
         }
     }

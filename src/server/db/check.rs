@@ -15,6 +15,29 @@ pub struct LedgerRow {
     pub sold: i64,
 }
 
+/// A shared capacity and the ticket types in it.
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct QuotaLedgerRow {
+    pub id: String,
+    pub name: String,
+    pub capacity: i64,
+    pub available: i64,
+    pub held: i64,
+    pub sold: i64,
+    pub members: Vec<String>,
+}
+
+/// A code's use counter, its limit, and the orders that count as its uses.
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct CodeUseRow {
+    pub code: String,
+    pub uses: i64,
+    pub max_uses: Option<i64>,
+    pub orders: i64,
+}
+
 #[derive(Debug, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 pub struct CountRow {
@@ -52,6 +75,8 @@ pub struct CheckRows {
     pub paid: Vec<PaidOrderRow>,
     pub codes: Vec<CountRow>,
     pub lapsed: Vec<LapsedRow>,
+    pub quotas: Vec<QuotaLedgerRow>,
+    pub code_uses: Vec<CodeUseRow>,
 }
 
 pub struct CheckRepo<'a>(pub &'a Db);
@@ -74,7 +99,14 @@ impl CheckRepo<'_> {
                  FROM purchase WHERE status = 'paid';
                  SELECT code AS key, count() AS n FROM ticket GROUP BY key;
                  SELECT reference, hold_expires_at FROM purchase
-                    WHERE status = 'pending' AND hold_expires_at < $cutoff;",
+                    WHERE status = 'pending' AND hold_expires_at < $cutoff;
+                 SELECT record::id(id) AS id, name, capacity, available, held, sold,
+                    ticket_types.map(|$t| record::id($t)) AS members FROM quota;
+                 SELECT code, uses, max_uses,
+                    array::len((SELECT VALUE id FROM purchase WHERE promo_code = $parent.id
+                        AND (status IN ['pending', 'paid']
+                            OR (status = 'refunded' AND !late_payment_refunded)))) AS orders
+                 FROM promo_code;",
                 vars![("cutoff", cutoff)],
             )
             .await?;
@@ -85,6 +117,8 @@ impl CheckRepo<'_> {
             paid: response.take(3).map_err(DbError::from_surreal)?,
             codes: response.take(4).map_err(DbError::from_surreal)?,
             lapsed: response.take(5).map_err(DbError::from_surreal)?,
+            quotas: response.take(6).map_err(DbError::from_surreal)?,
+            code_uses: response.take(7).map_err(DbError::from_surreal)?,
         })
     }
 }

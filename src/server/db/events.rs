@@ -61,6 +61,10 @@ pub struct TicketTypeRecord {
     pub sale_ends_at: Option<DateTime<Utc>>,
     pub min_per_order: i64,
     pub max_per_order: i64,
+    /// Sold only to buyers with an access code that reveals it.
+    pub hidden: bool,
+    /// Seats it can still sell: its own, and those of each shared capacity it is in.
+    pub left: i64,
 }
 
 /// The fields of an event that creating and editing write. Editing keeps the organizer and
@@ -132,8 +136,12 @@ const EVENT_FIELDS: &str = "record::id(id) AS id, record::id(organizer) AS organ
     currency, status, first_published_at, organizer.name AS organizer_name,
     transfers_allowed ?? true AS transfers_allowed";
 
+/// `left`: what the type can still sell, its shared capacities included.
 const TICKET_FIELDS: &str = "record::id(id) AS id, name, description, price_minor, capacity,
-    available, held, sold, sale_starts_at, sale_ends_at, min_per_order, max_per_order, position";
+    available, held, sold, sale_starts_at, sale_ends_at, min_per_order, max_per_order, position,
+    hidden ?? false AS hidden,
+    math::min(array::concat([available], (SELECT VALUE available FROM quota
+        WHERE event = $parent.event AND ticket_types CONTAINS $parent.id))) AS left";
 
 /// Creates the ticket types `$e.ticket_types` that have no id, at their list position.
 const CREATE_OR_UPDATE_TICKETS: &str = "
@@ -260,11 +268,6 @@ impl EventRepo<'_> {
         Ok(id)
     }
 
-    /// Rewrites an event and its ticket types in one transaction. A ticket type missing
-    /// from the list is deleted; one with tickets sold or held cannot be deleted, nor can
-    /// a capacity drop below what is sold or held, nor the currency change after a sale.
-    /// Saves an edited event. When its date, time or place changed, every paid order with
-    /// a valid ticket gets an email about it, in the same transaction.
     /// Allows or stops ticket transfers for the event, with its `event_log` row.
     pub async fn set_transfers_allowed(
         &self,
@@ -291,6 +294,11 @@ impl EventRepo<'_> {
         Ok(())
     }
 
+    /// Rewrites an event and its ticket types in one transaction. A ticket type missing
+    /// from the list is deleted (and leaves its shared capacities); one with tickets sold
+    /// or held cannot be deleted, nor can a capacity drop below what is sold or held, nor
+    /// the currency change after a sale. When its date, time or place changed, every paid
+    /// order with a valid ticket gets an email about it, in the same transaction.
     pub async fn update(&self, id: &str, event: EventWrite) -> Result<(), DbError> {
         let kept: Vec<String> = event
             .ticket_types
@@ -310,6 +318,8 @@ impl EventRepo<'_> {
                 THROW string::concat('ticket_type_in_use:', $in_use[0])
              }};
              DELETE ticket_type WHERE event = $event AND record::id(id) NOTINSIDE $kept;
+             UPDATE quota SET ticket_types = ticket_types.filter(|$t| record::exists($t))
+                WHERE event = $event;
              LET $before = (SELECT starts_at, ends_at, venue, address, online_url FROM ONLY $event);
              UPDATE $event SET title = $e.title, slug = $e.slug, description = $e.description,
                 starts_at = $e.starts_at, ends_at = $e.ends_at, time_zone = $e.time_zone,
@@ -356,15 +366,18 @@ impl EventRepo<'_> {
     }
 
     /// The seats of a ticket type still on sale (0 when it is gone).
-    pub async fn available(&self, ticket_type_id: &str) -> Result<i64, DbError> {
-        let available: Option<i64> = self
-            .0
+    /// The name of a ticket type or shared capacity (`table` is `ticket_type` or `quota`)
+    /// and how many seats it has left.
+    pub async fn left_in(&self, table: &str, id: &str) -> Result<Option<(String, i64)>, DbError> {
+        if table != "ticket_type" && table != "quota" {
+            return Ok(None);
+        }
+        self.0
             .first(
-                "SELECT VALUE available FROM type::record('ticket_type', $id)",
-                vars![("id", ticket_type_id.to_owned())],
+                "SELECT VALUE [name, available] FROM type::record($table, $id)",
+                vars![("table", table.to_owned()), ("id", id.to_owned())],
             )
-            .await?;
-        Ok(available.unwrap_or(0))
+            .await
     }
 
     /// Deletes a draft with nothing sold or held, and its ticket types; false otherwise.

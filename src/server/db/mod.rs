@@ -2,13 +2,16 @@
 //! statement goes through. `*Record` types never leave this folder.
 pub mod check;
 pub mod checkin;
+pub mod codes;
 pub mod dashboard;
 pub mod events;
+pub mod ledger;
 pub mod oidc;
 pub mod orders;
 pub mod outbox;
 pub mod personal_data;
 pub mod questions;
+pub mod quotas;
 pub mod resets;
 mod sessions;
 mod status;
@@ -113,6 +116,7 @@ const SCHEMA: &[(&str, &str)] = &[
         "018_holder_links",
         include_str!("schema/018_holder_links.surql"),
     ),
+    ("019_sales", include_str!("schema/019_sales.surql")),
 ];
 
 /// Enough for hundreds of buyers of one ticket type at once (about 5 s of backoff in all).

@@ -57,7 +57,7 @@ pub async fn upcoming_events(
     })
 }
 
-fn ticket_view(
+pub(crate) fn ticket_view(
     t: TicketTypeRecord,
     event: &EventRecord,
     status: EventStatus,
@@ -72,20 +72,21 @@ fn ticket_view(
         format!("Sales open {}", format_when(opens, &event.time_zone))
     } else if ended {
         "Sales ended".to_owned()
-    } else if t.available <= 0 {
+    } else if t.left <= 0 {
         "Sold out".to_owned()
-    } else if t.available <= 10 {
-        format!("Only {} left", t.available)
+    } else if t.left <= 10 {
+        format!("Only {} left", t.left)
     } else {
         String::new()
     };
     Ok(TicketTypeView {
         price: money(t.price_minor, &event.currency)?,
-        remaining: u32::try_from(t.available).unwrap_or(0),
+        remaining: u32::try_from(t.left).unwrap_or(0),
         min_per_order: u32::try_from(t.min_per_order).unwrap_or(1),
-        max_per_order: u32::try_from(t.max_per_order.min(t.available)).unwrap_or(0),
+        max_per_order: u32::try_from(t.max_per_order.min(t.left)).unwrap_or(0),
         on_sale,
         note,
+        code_price: None,
         id: t.id,
         name: t.name,
         description: t.description,
@@ -111,8 +112,10 @@ pub async fn event_detail(
     if status == EventStatus::Draft && !can_manage {
         return Err(AppError::NotFound("event".into()));
     }
+    // Hidden types are shown only with a code that reveals them (`sales::code_offer`).
     let ticket_types = ticket_types
         .into_iter()
+        .filter(|t| !t.hidden)
         .map(|t| ticket_view(t, &event, status, now))
         .collect::<Result<Vec<_>, AppError>>()?;
     let questions = crate::server::services::questions::visible(questions)?;

@@ -19,6 +19,8 @@ pub async fn check(
         paid,
         codes,
         lapsed,
+        quotas,
+        code_uses,
     } = CheckRepo(db).read(now - sweep_period).await?;
 
     let issued: HashMap<String, i64> = issued.into_iter().map(|c| (c.key, c.n)).collect();
@@ -53,6 +55,50 @@ pub async fn check(
             violations.push(format!(
                 "{label}: held {} but pending orders hold {pending_seats}",
                 t.held
+            ));
+        }
+    }
+    for q in &quotas {
+        let label = format!("shared capacity {} ({})", q.id, q.name);
+        let sum = |counts: &HashMap<String, i64>| -> i64 {
+            q.members
+                .iter()
+                .map(|m| counts.get(m).copied().unwrap_or(0))
+                .sum()
+        };
+        let (held_seats, sold_seats) = (sum(&held), sum(&issued));
+        if q.available < 0 || q.held < 0 || q.sold < 0 {
+            violations.push(format!(
+                "{label}: negative counter (available {}, held {}, sold {})",
+                q.available, q.held, q.sold
+            ));
+        }
+        if q.available + q.held + q.sold != q.capacity {
+            violations.push(format!(
+                "{label}: available {} + held {} + sold {} != capacity {}",
+                q.available, q.held, q.sold, q.capacity
+            ));
+        }
+        if q.held != held_seats || q.sold != sold_seats {
+            violations.push(format!(
+                "{label}: held {} and sold {}, but its ticket types hold {held_seats} and sold {sold_seats}",
+                q.held, q.sold
+            ));
+        }
+    }
+    for c in code_uses {
+        if c.uses != c.orders {
+            violations.push(format!(
+                "code {}: {} uses counted but {} orders use it",
+                c.code, c.uses, c.orders
+            ));
+        }
+        if c.max_uses.is_some_and(|max| c.uses > max) {
+            violations.push(format!(
+                "code {}: used {} times, more than its limit {}",
+                c.code,
+                c.uses,
+                c.max_uses.unwrap_or_default()
             ));
         }
     }

@@ -10,3 +10,4 @@ pub mod events;
 pub mod orders;
 pub mod personal_data;
 pub mod questions;
+pub mod sales;

@@ -1,14 +1,17 @@
 //! Orders, tickets and the inventory moves they make. Every move is one transaction with a
 //! guarded update (`WHERE available >= $q`...), so no ticket type is ever oversold and
 //! `available + held + sold == capacity` holds after every commit.
+use super::codes::{GIVE_CODE_BACK, RETAKE_CODE, USE_CODE};
+use super::ledger::MOVE_SEATS;
 use super::outbox::{QUEUE_ORDER_EMAIL, QUEUE_TICKET_EMAIL};
 use super::{Db, DbError};
-use crate::domain::{OrderStatus, TicketStatus};
+use crate::domain::OrderStatus;
 use crate::vars;
 use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
-/// What `THROW` reports when a guarded inventory update found too little stock.
+/// What `THROW` reports when a guarded inventory update found too little stock, followed
+/// by `ticket_type:<id>` or `quota:<id>` of the ledger short.
 pub const SOLD_OUT: &str = "sold_out:";
 /// The buyer already has as many orders waiting for payment at this event as allowed.
 pub const TOO_MANY_PENDING: &str = "too_many_pending";
@@ -24,6 +27,8 @@ pub struct OrderLine {
     pub name: String,
     pub quantity: i64,
     pub unit_price_minor: i64,
+    /// The price before the order's code, on a line the code lowered.
+    pub list_price_minor: Option<i64>,
 }
 
 #[derive(Debug, Clone, SurrealValue)]
@@ -44,6 +49,8 @@ pub struct NewOrder {
     pub total_minor: i64,
     pub currency: String,
     pub hold_expires_at: DateTime<Utc>,
+    /// The promo or access code the order uses (one of its uses).
+    pub promo_code: Option<RecordId>,
 }
 
 /// A ticket's holder as given at checkout, with the answers asked per ticket.
@@ -128,29 +135,6 @@ pub struct Fulfilment<'a> {
 
 #[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
-pub struct TicketRecord {
-    pub purchase: String,
-    pub event: String,
-    pub type_name: String,
-    pub holder_name: String,
-    pub code: String,
-    pub reference: String,
-    pub status: TicketStatus,
-    /// Grows when the ticket is re-issued; its pass carries it.
-    pub issue: i64,
-    pub checked_in_at: Option<DateTime<Utc>>,
-    pub checked_in_by: Option<String>,
-    pub holder_email: Option<String>,
-    /// Answers asked for this ticket, and those asked once for its order.
-    pub answers: Vec<AnswerRecord>,
-    pub order_answers: Vec<AnswerRecord>,
-    pub type_id: String,
-    /// SHA-256 of the holder's own link key (see `018_holder_links`).
-    pub access_keys: Vec<String>,
-}
-
-#[derive(Debug, Clone, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
 pub struct PendingOrder {
     pub id: String,
     pub checkout_session_id: Option<String>,
@@ -196,6 +180,7 @@ mod corrections;
 mod emails;
 mod refunds;
 mod search;
+mod tickets;
 mod transfers;
 
 pub use claims::CLAIM_GUEST_ORDERS;
@@ -203,6 +188,7 @@ pub use corrections::Correction;
 pub use emails::{SendAgain, TOO_SOON};
 pub use refunds::{OwedRefund, Refund, RefundNotice, UnsettledOrder};
 pub use search::{AttendeeRecord, LogRecord, OrganizerOrderRecord};
+pub use tickets::TicketRecord;
 pub use transfers::{Transfer, TRANSFER_RACED};
 
 pub struct OrderRepo<'a>(pub &'a Db);
@@ -227,14 +213,19 @@ impl OrderRepo<'_> {
                     {{ buyer = $order.buyer }} ELSE {{ guest_email = $order.guest_email }}));
              IF array::len($pending) >= $max_pending {{ THROW 'too_many_pending' }};
              FOR $line IN $order.lines {{
-                LET $held = (UPDATE $line.ticket_type
-                    SET available -= $line.quantity, held += $line.quantity
-                    WHERE event = $order.event AND available >= $line.quantity RETURN VALUE id);
-                IF array::len($held) = 0 {{
-                    THROW string::concat('sold_out:', record::id($line.ticket_type))
+                IF $line.ticket_type.event != $order.event {{
+                    THROW string::concat('sold_out:ticket_type:', record::id($line.ticket_type))
                 }};
+                LET $seat_type = $line.ticket_type;
+                LET $quantity = $line.quantity;
+                LET $seats_from = 'available';
+                LET $seats_to = 'held';
+                LET $short = 'sold_out:';
+                {MOVE_SEATS}
              }};
+             {USE_CODE}
              CREATE $purchase SET buyer = $order.buyer, guest_name = $order.guest_name,
+                promo_code = $order.promo_code,
                 guest_email = $order.guest_email, access_keys = [$order.access_key],
                 attendees = $order.attendees, answers = $order.answers, event = $order.event,
                 organizer = $order.event.organizer,
@@ -310,17 +301,15 @@ impl OrderRepo<'_> {
                 WHERE status = $from RETURN AFTER);
              IF array::len($paid) = 0 {{ THROW 'wrong_status' }};
              IF $paid[0].event.status = 'cancelled' {{ THROW 'event_cancelled' }};
+             LET $code = IF $from != 'pending' {{ $paid[0].promo_code }} ELSE {{ NONE }};
+             {RETAKE_CODE}
              FOR $line IN $paid[0].lines {{
-                LET $moved = IF $from = 'pending' {{
-                    (UPDATE $line.ticket_type SET held -= $line.quantity, sold += $line.quantity
-                        WHERE held >= $line.quantity RETURN VALUE id)
-                }} ELSE {{
-                    (UPDATE $line.ticket_type SET available -= $line.quantity, sold += $line.quantity
-                        WHERE available >= $line.quantity RETURN VALUE id)
-                }};
-                IF array::len($moved) = 0 {{
-                    THROW string::concat('sold_out:', record::id($line.ticket_type))
-                }};
+                LET $seat_type = $line.ticket_type;
+                LET $quantity = $line.quantity;
+                LET $seats_from = IF $from = 'pending' {{ 'held' }} ELSE {{ 'available' }};
+                LET $seats_to = 'sold';
+                LET $short = 'sold_out:';
+                {MOVE_SEATS}
              }};
              FOR $ticket IN $tickets {{
                 LET $issued = (CREATE ticket SET purchase = $purchase,
@@ -382,11 +371,15 @@ impl OrderRepo<'_> {
              LET $released = (UPDATE $purchase SET status = $to, updated_at = time::now()
                 WHERE status = 'pending' RETURN AFTER);
              IF array::len($released) = 0 {{ THROW 'wrong_status' }};
+             LET $code = $released[0].promo_code;
+             {GIVE_CODE_BACK}
              FOR $line IN $released[0].lines {{
-                LET $moved = (UPDATE $line.ticket_type
-                    SET held -= $line.quantity, available += $line.quantity
-                    WHERE held >= $line.quantity RETURN VALUE id);
-                IF array::len($moved) = 0 {{ THROW 'inventory_mismatch' }};
+                LET $seat_type = $line.ticket_type;
+                LET $quantity = $line.quantity;
+                LET $seats_from = 'held';
+                LET $seats_to = 'available';
+                LET $short = 'inventory_mismatch:';
+                {MOVE_SEATS}
              }};
              {LOG}
              COMMIT TRANSACTION;"
@@ -435,40 +428,6 @@ impl OrderRepo<'_> {
                 vars![("before", before), ("limit", limit)],
             )
             .await
-    }
-
-    pub async fn tickets_of_order(&self, id: &str) -> Result<Vec<TicketRecord>, DbError> {
-        self.tickets("purchase = type::record('purchase', $value)", id)
-            .await
-    }
-
-    /// The ticket of a reference (a holder's link names it).
-    pub async fn ticket_by_reference(
-        &self,
-        reference: &str,
-    ) -> Result<Option<TicketRecord>, DbError> {
-        Ok(self.tickets("reference = $value", reference).await?.pop())
-    }
-
-    /// Every ticket of a buyer's paid orders, soonest event first.
-    pub async fn tickets_of_buyer(&self, user_id: &str) -> Result<Vec<TicketRecord>, DbError> {
-        self.tickets(
-            "purchase.buyer = type::record('user', $value) AND status != 'void'",
-            user_id,
-        )
-        .await
-    }
-
-    async fn tickets(&self, condition: &str, value: &str) -> Result<Vec<TicketRecord>, DbError> {
-        let sql = format!(
-            "SELECT record::id(purchase) AS purchase, record::id(event) AS event,
-                ticket_type.name AS type_name, holder_name, code, reference, status,
-                issue ?? 1 AS issue, checked_in_at, checked_in_by, event.starts_at AS starts_at,
-                holder_email, answers ?? [] AS answers, purchase.answers ?? [] AS order_answers,
-                record::id(ticket_type) AS type_id, access_keys ?? [] AS access_keys, created_at
-             FROM ticket WHERE {condition} ORDER BY starts_at ASC, created_at ASC, reference ASC"
-        );
-        self.0.rows(&sql, vars![("value", value.to_owned())]).await
     }
 
     /// The event's orders in `status` (to settle them when it is cancelled).

@@ -5,6 +5,7 @@
 //! exactly the new part).
 use super::{changed, OrderRepo, COUNT_SALE_BODY, LOG};
 use crate::domain::OrderStatus;
+use crate::server::db::ledger::MOVE_SEATS;
 use crate::server::db::outbox::QUEUE_ORDER_EMAIL;
 use crate::server::db::DbError;
 use crate::vars;
@@ -89,10 +90,12 @@ impl OrderRepo<'_> {
              IF array::len($refunded) = 0 {{ THROW 'wrong_status' }};
              IF $from = 'paid' {{
                 FOR $line IN $refunded[0].lines {{
-                    LET $moved = (UPDATE $line.ticket_type
-                        SET sold -= $line.quantity, available += $line.quantity
-                        WHERE sold >= $line.quantity RETURN VALUE id);
-                    IF array::len($moved) = 0 {{ THROW 'inventory_mismatch' }};
+                    LET $seat_type = $line.ticket_type;
+                    LET $quantity = $line.quantity;
+                    LET $seats_from = 'sold';
+                    LET $seats_to = 'available';
+                    LET $short = 'inventory_mismatch:';
+                    {MOVE_SEATS}
                 }};
                 UPDATE ticket SET status = 'void' WHERE purchase = $purchase;
                 LET $sale = $refunded[0];

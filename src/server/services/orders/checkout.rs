@@ -4,15 +4,18 @@ use super::refunds::{release, Release};
 use super::short_reference;
 use crate::domain::holder::{parse_holders, GuestDetails, HolderIn};
 use crate::domain::question::{parse_answers, Answer, QuestionScope};
+use crate::domain::sales::price_lines;
 use crate::domain::{CheckoutLine, EventOffer, Selection, TicketOffer};
 use crate::error::AppError;
 use crate::server::auth::session::{new_token, session_key, CurrentUser};
+use crate::server::db::codes::CODE_UNUSABLE;
 use crate::server::db::events::TicketTypeRecord;
 use crate::server::db::orders::{
     AnswerRecord, Attendee, NewOrder, OrderLine, OrderRepo, SOLD_OUT, TOO_MANY_PENDING,
 };
 use crate::server::db::{new_id, DbError, EventRepo};
 use crate::server::payments::SessionRequest;
+use crate::server::services::sales::usable_code;
 use crate::server::state::AppState;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
@@ -53,6 +56,15 @@ impl Purchaser<'_> {
     }
 }
 
+/// What the buyer gives besides the tickets: a name (and email) per ticket, answers to
+/// the questions asked once per order, and a promo or access code.
+#[derive(Default)]
+pub struct BuyerInput<'a> {
+    pub holders: &'a [HolderIn],
+    pub answers: BTreeMap<String, String>,
+    pub code: Option<&'a str>,
+}
+
 /// Validates the selection and the ticket holders, holds the seats and starts the payment.
 /// Returns where the buyer goes next: the payment page, or the order page for a free
 /// order (with the order's link key, so a guest's browser can open it).
@@ -61,8 +73,7 @@ pub async fn checkout(
     buyer: &Purchaser<'_>,
     event_id: &str,
     requested: &[CheckoutLine],
-    holders: &[HolderIn],
-    answers: &BTreeMap<String, String>,
+    input: &BuyerInput<'_>,
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
     let (event, ticket_types) = EventRepo(&state.db)
@@ -70,7 +81,17 @@ pub async fn checkout(
         .await
         .map_err(AppError::internal)?
         .ok_or_else(|| AppError::NotFound("event".into()))?;
-    let offers: Vec<TicketOffer> = ticket_types.iter().map(offer).collect();
+    let code = match input.code.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => Some(usable_code(state, &event.id, code, now).await?),
+        None => None,
+    };
+    let terms = code.as_ref().map(|(_, terms)| terms);
+    // A hidden type is on sale only to a buyer whose code names it.
+    let offers: Vec<TicketOffer> = ticket_types
+        .iter()
+        .filter(|t| !t.hidden || terms.is_some_and(|c| c.ticket_types.contains(&t.id)))
+        .map(offer)
+        .collect();
     let selection = Selection::parse(
         requested,
         EventOffer {
@@ -80,19 +101,26 @@ pub async fn checkout(
         &offers,
         now,
     )?;
-    let lines: Vec<OrderLine> = selection
-        .lines()
-        .iter()
+    let lines: Vec<OrderLine> = price_lines(selection.lines(), terms)
+        .into_iter()
         .map(|l| OrderLine {
-            ticket_type: RecordId::new("ticket_type", l.ticket_type_id.clone()),
-            name: l.name.clone(),
+            ticket_type: RecordId::new("ticket_type", l.ticket_type_id),
+            name: l.name,
             quantity: i64::from(l.quantity),
             unit_price_minor: l.unit_price_minor,
+            list_price_minor: l.list_price_minor,
         })
         .collect();
-    let (order_answers, attendees) =
-        details(state, &event.id, &selection, buyer.name(), holders, answers).await?;
-    let total_minor = selection.total_minor();
+    let (order_answers, attendees) = details(
+        state,
+        &event.id,
+        &selection,
+        buyer.name(),
+        input.holders,
+        &input.answers,
+    )
+    .await?;
+    let total_minor: i64 = lines.iter().map(|l| l.unit_price_minor * l.quantity).sum();
     if total_minor > 0 && !state.payments.is_configured() {
         return Err(AppError::Validation(
             "Paid tickets cannot be bought yet: payments are not set up on this site. Free tickets can still be booked.".into(),
@@ -118,6 +146,7 @@ pub async fn checkout(
         total_minor,
         currency: event.currency.clone(),
         hold_expires_at,
+        promo_code: code.map(|(id, _)| RecordId::new("promo_code", id)),
     };
     let actor = buyer.actor();
     let held = {
@@ -135,7 +164,13 @@ pub async fn checkout(
         }
         Err(DbError::Rejected(code)) if code.starts_with(SOLD_OUT) => {
             state.metrics.sold_out_rejected();
-            return Err(sold_out_message(state, &code[SOLD_OUT.len()..], &ticket_types).await);
+            return Err(sold_out_message(state, &code[SOLD_OUT.len()..]).await);
+        }
+        Err(DbError::Rejected(code)) if code == CODE_UNUSABLE => {
+            return Err(AppError::field(
+                "code",
+                "This code was just used up or is no longer valid; remove it to buy at the full price.",
+            ));
         }
         Err(DbError::Rejected(code)) if code == TOO_MANY_PENDING => {
             return Err(AppError::Validation(format!(
@@ -291,25 +326,21 @@ fn offer(t: &TicketTypeRecord) -> TicketOffer<'_> {
     }
 }
 
-/// "Sorry, only 3 “Standard” tickets are left." after a guarded hold came up short.
-async fn sold_out_message(
-    state: &AppState,
-    ticket_type_id: &str,
-    ticket_types: &[TicketTypeRecord],
-) -> AppError {
-    let name = ticket_types
-        .iter()
-        .find(|t| t.id == ticket_type_id)
-        .map(|t| t.name.clone())
-        .unwrap_or_else(|| "A ticket type".into());
-    let left = EventRepo(&state.db)
-        .available(ticket_type_id)
-        .await
-        .unwrap_or(0);
-    AppError::Validation(match left {
-        0 => format!("Sorry, “{name}” is sold out."),
-        1 => format!("Sorry, only 1 “{name}” ticket is left."),
-        n => format!("Sorry, only {n} “{name}” tickets are left."),
+/// "Sorry, only 3 “Standard” tickets are left." after a guarded hold came up short on
+/// `ledger` (`ticket_type:<id>` or `quota:<id>`, a capacity shared by several types).
+async fn sold_out_message(state: &AppState, ledger: &str) -> AppError {
+    let (table, id) = ledger.split_once(':').unwrap_or(("ticket_type", ledger));
+    let left = EventRepo(&state.db).left_in(table, id).await.ok().flatten();
+    let Some((name, left)) = left else {
+        return AppError::Validation("Sorry, these tickets are sold out.".into());
+    };
+    AppError::Validation(match (table, left) {
+        ("quota", 0) => format!("Sorry, “{name}” is full: its ticket types are sold out."),
+        ("quota", 1) => format!("Sorry, only 1 place is left in “{name}”."),
+        ("quota", n) => format!("Sorry, only {n} places are left in “{name}”."),
+        (_, 0) => format!("Sorry, “{name}” is sold out."),
+        (_, 1) => format!("Sorry, only 1 “{name}” ticket is left."),
+        (_, n) => format!("Sorry, only {n} “{name}” tickets are left."),
     })
 }
 

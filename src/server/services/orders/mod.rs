@@ -16,7 +16,7 @@ mod tickets_again;
 mod transfers;
 mod views;
 
-pub use checkout::{checkout, Purchaser};
+pub use checkout::{checkout, BuyerInput, Purchaser};
 pub use corrections::{correct_order_answers, correct_ticket};
 pub use payment::{
     confirm_payment, pay_demo_order, payment_succeeded, PaymentOutcome, SessionReport,
