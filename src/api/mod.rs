@@ -7,6 +7,7 @@ pub mod events;
 pub mod orders;
 pub mod questions;
 pub mod sales;
+pub mod waitlist;
 
 #[cfg(feature = "ssr")]
 use crate::error::AppError;

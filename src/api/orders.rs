@@ -38,6 +38,7 @@ pub async fn checkout(
             holders: &holders,
             answers: answers.unwrap_or_default(),
             code: code.as_deref(),
+            offer: None,
         };
         let url = orders::checkout(
             &state,

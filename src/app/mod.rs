@@ -15,7 +15,7 @@ use pages::{
     AccountPage, AdminPaymentsPage, AdminUsersPage, CheckInPage, DashboardPage, DemoPaymentPage,
     DevMailboxPage, EditEventPage, EventPage, EventSalesPage, ForgotPasswordPage, HeldTicketPage,
     HomePage, LoginPage, ManagedOrderPage, MyTicketsPage, NewEventPage, NotFoundPage, OrderPage,
-    RegisterPage, ResetPasswordPage, VerifyEmailPage,
+    RegisterPage, ResetPasswordPage, VerifyEmailPage, WaitlistOfferPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pay/demo/:id") view=DemoPaymentPage ssr=SsrMode::Async />
                     <Route path=path!("/tickets") view=MyTicketsPage ssr=SsrMode::Async />
                     <Route path=path!("/tickets/:reference") view=HeldTicketPage ssr=SsrMode::Async />
+                    <Route path=path!("/waitlist/:entry") view=WaitlistOfferPage ssr=SsrMode::Async />
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async />

@@ -48,6 +48,8 @@ pub struct TicketTypeView {
     pub note: String,
     /// The price with the buyer's code, when the code lowers it.
     pub code_price: Option<Money>,
+    /// Sold out, and buyers may join its waiting list.
+    pub waitlist: bool,
 }
 
 impl TicketTypeView {

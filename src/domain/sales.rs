@@ -292,6 +292,46 @@ pub struct SalesData {
     pub currency: String,
 }
 
+/// A waiting-list offer, as its link shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaitlistOffer {
+    /// Still held and not yet taken.
+    pub open: bool,
+    /// When the seat stops being held, in the event's zone.
+    pub until: String,
+    pub event_id: String,
+    pub event_title: String,
+    pub event_slug: String,
+    pub ticket_type_id: String,
+    pub type_name: String,
+    pub price: Option<super::Money>,
+    pub name: String,
+    pub email: String,
+    /// The questions the event asks at checkout.
+    pub questions: Vec<super::question::Question>,
+}
+
+/// One person of an event's waiting list, as its organizer sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitlistRow {
+    pub id: String,
+    /// Their place in line while waiting.
+    pub position: Option<usize>,
+    pub name: String,
+    pub email: String,
+    pub type_name: String,
+    /// waiting, offered, ordered, expired or removed.
+    pub status: String,
+    pub joined: String,
+    pub offer_until: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitlistData {
+    pub enabled: bool,
+    pub rows: Vec<WaitlistRow>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! outbox). Each is one loop of rounds at a fixed period; at shutdown a round in flight
 //! finishes, within a deadline, instead of being cut off mid-transaction or mid-send.
 use crate::server::email::outbox;
-use crate::server::services::orders;
+use crate::server::services::{orders, waitlist};
 use crate::server::state::AppState;
 use chrono::Utc;
 use std::future::Future;
@@ -32,6 +32,9 @@ impl Jobs {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(expired = n, "expired holds returned to stock"),
                         Err(e) => tracing::error!(error = %e, "sweeping expired holds failed"),
+                    }
+                    if let Err(e) = waitlist::offer_seats(&state, Utc::now()).await {
+                        tracing::error!(error = %e, "waiting-list offers failed");
                     }
                     match orders::retry_refunds(&state, Utc::now()).await {
                         Ok(0) => {}

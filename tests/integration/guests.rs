@@ -51,7 +51,7 @@ async fn a_guest_buys_named_tickets_and_opens_the_order_by_its_link() {
         &orders::BuyerInput {
             holders: &[holder("Ann", "ann@"), holder("", "")],
             answers: Default::default(),
-            code: None,
+            ..Default::default()
         },
         now,
     )
@@ -75,7 +75,7 @@ async fn a_guest_buys_named_tickets_and_opens_the_order_by_its_link() {
                 holder("Cy", ""),
             ],
             answers: Default::default(),
-            code: None,
+            ..Default::default()
         },
         now,
     )
@@ -189,7 +189,7 @@ async fn guest_orders_join_an_account_only_once_its_email_is_verified() {
         &orders::BuyerInput {
             holders: &[],
             answers: Default::default(),
-            code: None,
+            ..Default::default()
         },
         chrono::Utc::now(),
     )
@@ -494,7 +494,7 @@ async fn questions_are_asked_checked_and_kept() {
         &orders::BuyerInput {
             holders: &[],
             answers: Default::default(),
-            code: None,
+            ..Default::default()
         },
         now,
     )
@@ -542,7 +542,7 @@ async fn questions_are_asked_checked_and_kept() {
         &orders::BuyerInput {
             holders: &[holder(None), holder(Some("Vegan"))],
             answers: answers.clone(),
-            code: None,
+            ..Default::default()
         },
         now,
     )

@@ -58,7 +58,7 @@ async fn a_named_attendee_opens_and_transfers_their_own_ticket_by_their_link() {
         &orders::BuyerInput {
             holders: &holders,
             answers: Default::default(),
-            code: None,
+            ..Default::default()
         },
         now,
     )

@@ -27,3 +27,4 @@ mod security;
 mod selling;
 mod structure;
 mod verification;
+mod waitlist;

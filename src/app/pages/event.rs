@@ -1,5 +1,6 @@
 use super::answers::QuestionField;
 use super::codes::{code_in_url, price_view, total_minor, CodeBox};
+use super::waitlist::WaitlistJoin;
 use super::ErrorPanel;
 use crate::api::events::get_event;
 use crate::api::orders::Checkout;
@@ -181,8 +182,11 @@ fn EventView(event: EventDetail, offer: Option<Result<CodeOffer, AppError>>) -> 
                 <section class="event-description" aria-label="About this event">
                     {description_view(&event.description)}
                 </section>
-                <TicketSelector event_id=event.id.clone() ticket_types=event.ticket_types.clone()
-                    test_mode=event.payments_test_mode questions=event.questions.clone() offer />
+                <div>
+                    <TicketSelector event_id=event.id.clone() ticket_types=event.ticket_types.clone()
+                        test_mode=event.payments_test_mode questions=event.questions.clone() offer />
+                    <WaitlistJoin event_id=event.id.clone() ticket_types=event.ticket_types.clone() />
+                </div>
             </div>
         </article>
     }

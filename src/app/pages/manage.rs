@@ -5,6 +5,7 @@ use super::guard::OrganizerOnly;
 use super::orders::{OrderSummary, ResendTickets};
 use super::questions::QuestionsPanel;
 use super::sales::SalesPanel;
+use super::waitlist::WaitlistPanel;
 use super::ErrorPanel;
 use crate::api::checkin::UndoCheckIn;
 use crate::api::events::{get_event_for_edit, SetTicketTransfers};
@@ -92,6 +93,7 @@ pub fn EventSalesPage() -> impl IntoView {
             <DoorsPanel event_id=params.read_untracked().get("id").unwrap_or_default() />
             <QuestionsPanel event_id=params.read_untracked().get("id").unwrap_or_default() />
             <SalesPanel event_id=params.read_untracked().get("id").unwrap_or_default() />
+            <WaitlistPanel event_id=params.read_untracked().get("id").unwrap_or_default() />
             <form method="get" role="search" class="panel search-form">
                 <label for="order-search">"Search orders"</label>
                 <input id="order-search" type="search" name="q" prop:value=text

@@ -18,6 +18,7 @@ mod orders;
 mod questions;
 mod sales;
 mod tickets;
+mod waitlist;
 
 pub use admin::AdminUsersPage;
 pub use admin_payments::AdminPaymentsPage;
@@ -35,6 +36,7 @@ pub use manage::{EventSalesPage, ManagedOrderPage};
 pub use not_found::NotFoundPage;
 pub use orders::{DemoPaymentPage, DevMailboxPage, MyTicketsPage, OrderPage};
 pub use tickets::HeldTicketPage;
+pub use waitlist::WaitlistOfferPage;
 
 use crate::error::AppError;
 use leptos::prelude::*;

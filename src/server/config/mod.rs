@@ -52,6 +52,8 @@ pub struct Settings {
     pub stripe: Option<StripeSettings>,
     /// How long a checkout holds its tickets.
     pub hold_secs: i64,
+    /// How long a waiting-list offer holds its seat for the person in line.
+    pub offer_hold_secs: i64,
     /// Registrations and password-reset requests one client address may make at once
     /// (then one more every 30 s).
     pub account_requests_per_address: i64,
@@ -98,6 +100,7 @@ struct FileSettings {
     cloudinary_api_base: Option<String>,
     stripe_api_base: Option<String>,
     hold_secs: Option<i64>,
+    offer_hold_secs: Option<i64>,
     account_requests_per_address: Option<i64>,
     max_pending_orders: Option<i64>,
     trusted_proxies: Option<String>,
@@ -241,6 +244,7 @@ impl Settings {
         )?;
         // 30 minutes is the shortest life of a Stripe Checkout Session.
         let hold_secs = seconds("hold_secs", file.hold_secs, 30 * 60, 60)?;
+        let offer_hold_secs = seconds("offer_hold_secs", file.offer_hold_secs, 24 * 3600, 60)?;
         let sweep_interval_secs = seconds("sweep_interval_secs", file.sweep_interval_secs, 30, 1)?;
         let max_pending_orders = seconds("max_pending_orders", file.max_pending_orders, 3, 1)?;
         let account_requests_per_address = seconds(
@@ -362,6 +366,7 @@ impl Settings {
             cloudinary,
             stripe,
             hold_secs,
+            offer_hold_secs,
             account_requests_per_address,
             max_pending_orders,
             trusted_proxies,
@@ -395,6 +400,7 @@ impl Settings {
             cloudinary: None,
             stripe: None,
             hold_secs: 30 * 60,
+            offer_hold_secs: 24 * 3600,
             account_requests_per_address: 10,
             max_pending_orders: 3,
             trusted_proxies: Vec::new(),

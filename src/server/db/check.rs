@@ -91,7 +91,9 @@ impl CheckRepo<'_> {
                  SELECT record::id(ticket_type) AS key, count() AS n FROM ticket
                     WHERE status IN ['valid', 'checked_in'] GROUP BY key;
                  SELECT record::id(ticket_type) AS ticket_type, quantity
-                    FROM array::flatten((SELECT VALUE lines FROM purchase WHERE status = 'pending'));
+                    FROM array::concat(
+                        array::flatten((SELECT VALUE lines FROM purchase WHERE status = 'pending')),
+                        (SELECT ticket_type, 1 AS quantity FROM waitlist_entry WHERE status = 'offered'));
                  SELECT reference, math::sum(lines.quantity) AS seats,
                     array::len((SELECT VALUE id FROM ticket
                         WHERE purchase = $parent.id AND status != 'void')) AS tickets,

@@ -44,6 +44,8 @@ pub struct EventRecord {
     pub organizer_name: String,
     /// Ticket holders may pass their tickets on (until the event starts).
     pub transfers_allowed: bool,
+    /// Buyers may join a waiting list for a sold-out ticket type.
+    pub waitlist_enabled: bool,
 }
 
 #[derive(Debug, Clone, SurrealValue)]
@@ -65,6 +67,8 @@ pub struct TicketTypeRecord {
     pub hidden: bool,
     /// Seats it can still sell: its own, and those of each shared capacity it is in.
     pub left: i64,
+    /// People in its waiting list (seats that come back go to them first).
+    pub waiting: i64,
 }
 
 /// The fields of an event that creating and editing write. Editing keeps the organizer and
@@ -134,12 +138,14 @@ pub struct EventRepo<'a>(pub &'a Db);
 const EVENT_FIELDS: &str = "record::id(id) AS id, record::id(organizer) AS organizer, slug, title,
     description, starts_at, ends_at, time_zone, venue, address, online_url, image_url, thumb_url,
     currency, status, first_published_at, organizer.name AS organizer_name,
-    transfers_allowed ?? true AS transfers_allowed";
+    transfers_allowed ?? true AS transfers_allowed, waitlist_enabled ?? true AS waitlist_enabled";
 
 /// `left`: what the type can still sell, its shared capacities included.
 const TICKET_FIELDS: &str = "record::id(id) AS id, name, description, price_minor, capacity,
     available, held, sold, sale_starts_at, sale_ends_at, min_per_order, max_per_order, position,
     hidden ?? false AS hidden,
+    array::len((SELECT VALUE id FROM waitlist_entry
+        WHERE ticket_type = $parent.id AND status = 'waiting')) AS waiting,
     math::min(array::concat([available], (SELECT VALUE available FROM quota
         WHERE event = $parent.event AND ticket_types CONTAINS $parent.id))) AS left";
 

@@ -17,6 +17,7 @@ mod sessions;
 mod status;
 mod users;
 pub mod verifications;
+pub mod waitlist;
 pub mod webhooks;
 
 pub use events::{EventRepo, EventWrite, TicketTypeWrite};
@@ -280,7 +281,6 @@ macro_rules! vars {
     }};
 }
 
-/// A fresh random record key (122 random bits), URL-safe.
 /// A guarded transaction's outcome: false when it threw `code` (its guard did not hold, so
 /// nothing changed), true when it committed.
 pub(crate) fn committed_unless(
@@ -294,6 +294,7 @@ pub(crate) fn committed_unless(
     }
 }
 
+/// A fresh random record key (122 random bits), URL-safe.
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }

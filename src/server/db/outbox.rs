@@ -23,13 +23,15 @@ pub struct OutboxRow {
     pub link_key: Option<String>,
     /// The reference of the one ticket of a `ticket` email.
     pub ticket: Option<String>,
+    /// The waiting-list entry of a `waitlist_offer` email.
+    pub waitlist_entry: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
 const ROW_FIELDS: &str = "record::id(id) AS id, kind, key, recipient,
     IF purchase { record::id(purchase) } ELSE { NONE } AS purchase, attempts, status, subject,
     text_body, last_error, link_key, ticket.reference AS ticket,
-    created_at";
+    IF waitlist_entry { record::id(waitlist_entry) } ELSE { NONE } AS waitlist_entry, created_at";
 
 /// The state of the outbox as a whole.
 #[derive(Debug, Default, SurrealValue)]

@@ -7,6 +7,7 @@ use super::{Attachment, Email};
 use crate::domain::OrderStatus;
 use crate::server::db::events::EventRecord;
 use crate::server::db::orders::{OrderRecord, OrderRepo};
+use crate::server::db::outbox::OutboxRow;
 use crate::server::db::EventRepo;
 use crate::server::format::{format_when, money, place};
 use crate::server::state::AppState;
@@ -151,4 +152,32 @@ pub fn calendar_file(state: &AppState, event: &EventRecord, version: DateTime<Ut
         content: ics.into_bytes(),
         content_id: None,
     }
+}
+
+/// The offer to the next in line: the seat held for them, until when, and the link that
+/// takes it (with the key only this email carries).
+pub(super) async fn waitlist_offer(state: &AppState, row: &OutboxRow) -> Result<Email, String> {
+    let (Some(entry), Some(key)) = (&row.waitlist_entry, &row.link_key) else {
+        return Err("a waiting-list offer without its entry or link".into());
+    };
+    let offer = crate::server::services::waitlist::offer_view(state, entry, key)
+        .await
+        .map_err(|e| e.to_string())?;
+    let link = format!(
+        "{}/waitlist/{}?key={}",
+        state.settings.public_base_url,
+        crate::domain::urlencode(entry),
+        crate::domain::urlencode(key)
+    );
+    let text = format!(
+        "Hi {},\n\nA “{}” ticket for {} is free, and it is held for you until {}.\n\nBuy it here: {link}\n\nNot going any more? Do nothing: when the time is up the ticket goes to the next person in line.",
+        offer.name, offer.type_name, offer.event_title, offer.until
+    );
+    Ok(Email {
+        to: row.recipient.clone(),
+        subject: format!("A ticket for {} is waiting for you", offer.event_title),
+        html: templates::text_as_html(&text),
+        text,
+        attachments: Vec::new(),
+    })
 }

@@ -109,41 +109,18 @@ async fn build(state: &AppState, row: &OutboxRow) -> Result<Email, String> {
         ("refund" | "event_cancelled" | "event_changed", Some(order)) => {
             notices::order_notice(state, &row.kind, order, &row.recipient, row.created_at).await
         }
+        ("waitlist_offer", _) => notices::waitlist_offer(state, row).await,
         _ => match (&row.subject, &row.text_body) {
             (Some(subject), Some(text)) => Ok(Email {
                 to: row.recipient.clone(),
                 subject: subject.clone(),
-                html: text_as_html(text),
+                html: templates::text_as_html(text),
                 text: text.clone(),
                 attachments: Vec::new(),
             }),
             _ => Err(format!("unknown email kind {}", row.kind)),
         },
     }
-}
-
-/// Plain text as HTML: escaped, line breaks kept, web addresses as links.
-fn text_as_html(text: &str) -> String {
-    use crate::domain::rich_text::{inlines, Inline};
-    let lines: Vec<String> = text
-        .lines()
-        .map(|line| {
-            inlines(line)
-                .into_iter()
-                .map(|piece| match piece {
-                    Inline::Text(t) => templates::escape(&t),
-                    Inline::Link(url) => {
-                        let url = templates::escape(&url);
-                        format!(r#"<a href="{url}">{url}</a>"#)
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    format!(
-        r#"<p style="font-family:Arial,Helvetica,sans-serif;">{}</p>"#,
-        lines.join("<br>")
-    )
 }
 
 /// An order's tickets to its buyer (with the order's link), or one ticket (`row.ticket`) to

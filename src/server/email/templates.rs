@@ -304,6 +304,30 @@ pub fn notice_email(data: NoticeEmail) -> Email {
     }
 }
 
+/// Plain text as HTML: escaped, line breaks kept, web addresses as links.
+pub fn text_as_html(text: &str) -> String {
+    use crate::domain::rich_text::{inlines, Inline};
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            inlines(line)
+                .into_iter()
+                .map(|piece| match piece {
+                    Inline::Text(t) => escape(&t),
+                    Inline::Link(url) => {
+                        let url = escape(&url);
+                        format!(r#"<a href="{url}">{url}</a>"#)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    format!(
+        r#"<p style="font-family:Arial,Helvetica,sans-serif;">{}</p>"#,
+        lines.join("<br>")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

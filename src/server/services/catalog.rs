@@ -66,27 +66,30 @@ pub(crate) fn ticket_view(
     let not_yet = t.sale_starts_at.filter(|s| *s > now);
     let ended = t.sale_ends_at.is_some_and(|e| e <= now) || event.ends_at <= now;
     let on_sale = status == EventStatus::Published && not_yet.is_none() && !ended;
+    // Seats that come back while people wait are theirs, not the next visitor's.
+    let left = if t.waiting > 0 { 0 } else { t.left };
     let note = if status == EventStatus::Cancelled {
         "Cancelled".to_owned()
     } else if let Some(opens) = not_yet {
         format!("Sales open {}", format_when(opens, &event.time_zone))
     } else if ended {
         "Sales ended".to_owned()
-    } else if t.left <= 0 {
+    } else if left <= 0 {
         "Sold out".to_owned()
-    } else if t.left <= 10 {
-        format!("Only {} left", t.left)
+    } else if left <= 10 {
+        format!("Only {left} left")
     } else {
         String::new()
     };
     Ok(TicketTypeView {
         price: money(t.price_minor, &event.currency)?,
-        remaining: u32::try_from(t.left).unwrap_or(0),
+        remaining: u32::try_from(left).unwrap_or(0),
         min_per_order: u32::try_from(t.min_per_order).unwrap_or(1),
-        max_per_order: u32::try_from(t.max_per_order.min(t.left)).unwrap_or(0),
+        max_per_order: u32::try_from(t.max_per_order.min(left)).unwrap_or(0),
         on_sale,
         note,
         code_price: None,
+        waitlist: on_sale && left <= 0 && event.waitlist_enabled,
         id: t.id,
         name: t.name,
         description: t.description,

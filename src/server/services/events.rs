@@ -1,12 +1,12 @@
 //! Organizers' side of events: create, edit, change status, delete. Every function checks
 //! that the caller may manage the event, validates everything, and writes atomically.
+use super::managed::load_managed;
 use crate::domain::event_form::{validate, EventForm, Mode, TicketForm, ValidEvent};
 use crate::domain::{slugify, EventAction, EventEditorData, EventStatus, StatusChange};
 use crate::error::{AppError, FieldError};
-use crate::server::auth::guard::may_manage;
 use crate::server::auth::session::CurrentUser;
 use crate::server::db::events::{
-    EventRecord, TicketTypeRecord, CAPACITY_BELOW_SOLD, CURRENCY_LOCKED, TICKET_TYPE_IN_USE,
+    TicketTypeRecord, CAPACITY_BELOW_SOLD, CURRENCY_LOCKED, TICKET_TYPE_IN_USE,
 };
 use crate::server::db::orders::OrderRepo;
 use crate::server::db::{DbError, EventRepo, EventWrite, TicketTypeWrite};
@@ -184,27 +184,6 @@ pub async fn create_event(
     }
 }
 
-pub(super) async fn load_managed(
-    state: &AppState,
-    user: &CurrentUser,
-    id: &str,
-) -> Result<(EventRecord, Vec<TicketTypeRecord>), AppError> {
-    let found = EventRepo(&state.db)
-        .find_by_id(id)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or_else(|| AppError::NotFound("event".into()))?;
-    if !may_manage(user, &found.0.organizer) {
-        // Someone else's event: refuse without saying whether it exists.
-        return Err(if user.role.can_organize() {
-            AppError::Forbidden
-        } else {
-            AppError::NotFound("event".into())
-        });
-    }
-    Ok(found)
-}
-
 fn local_input(at: DateTime<Utc>, time_zone: &str) -> String {
     let format = "%Y-%m-%dT%H:%M";
     match time_zone.parse::<Tz>() {
@@ -328,6 +307,8 @@ pub async fn update_event(
             }
             state.event_cache.clear();
             tracing::info!(event = %id, by = %user.id, "event edited");
+            // A raised capacity is offered to the waiting list first.
+            super::waitlist::offer_seats(state, Utc::now()).await?;
             Ok(slug)
         }
         Err(e) => {

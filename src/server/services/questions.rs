@@ -1,5 +1,5 @@
 //! The organizer's questions of an event (asked at checkout), and reading them back.
-use super::events::load_managed;
+use super::managed::load_managed;
 use crate::domain::question::{
     NewQuestionForm, Question, QuestionKind, QuestionRow, QuestionScope, QuestionsData,
 };

@@ -1,6 +1,6 @@
 //! Sales tools of an event: capacities shared by ticket types, promo and access codes,
 //! hidden ticket types. The organizer manages them here; checkout asks `usable_code`.
-use super::events::load_managed;
+use super::managed::load_managed;
 use crate::domain::sales::{
     normalize_code, parse_capacity, CodeForm, CodeInput, CodeOffer, CodeRow, CodeTerms, Discount,
     QuotaForm, QuotaRow, SalesData, SalesTicketType,
@@ -211,7 +211,9 @@ pub async fn set_quota_capacity(
     let outcome = QuotaRepo(&state.db)
         .set_capacity(&event.id, quota_id, capacity, &user.actor())
         .await;
-    changed(state, outcome, "shared capacity")
+    changed(state, outcome, "shared capacity")?;
+    super::waitlist::offer_seats(state, Utc::now()).await?;
+    Ok(())
 }
 
 pub async fn remove_quota(

@@ -15,6 +15,10 @@ use surrealdb::types::{RecordId, SurrealValue};
 pub const SOLD_OUT: &str = "sold_out:";
 /// The buyer already has as many orders waiting for payment at this event as allowed.
 pub const TOO_MANY_PENDING: &str = "too_many_pending";
+/// A waiting-list offer was taken, withdrawn or ran out before the order took it.
+pub const OFFER_GONE: &str = "offer_gone";
+/// People wait for the ticket type: its free seats go to them first.
+pub const WAITLIST_FIRST: &str = "waitlist_first:";
 /// The order was no longer in the status the transition expected.
 pub const WRONG_STATUS: &str = "wrong_status";
 /// A payment arrived for an order of an event that was cancelled meanwhile.
@@ -51,6 +55,10 @@ pub struct NewOrder {
     pub hold_expires_at: DateTime<Utc>,
     /// The promo or access code the order uses (one of its uses).
     pub promo_code: Option<RecordId>,
+    /// The waiting-list offer whose held seat the order takes, and the SHA-256 of the
+    /// offer link's key.
+    pub waitlist_entry: Option<RecordId>,
+    pub offer_key: Option<String>,
 }
 
 /// A ticket's holder as given at checkout, with the answers asked per ticket.
@@ -212,20 +220,36 @@ impl OrderRepo<'_> {
                 WHERE event = $order.event AND status = 'pending' AND (IF $order.buyer
                     {{ buyer = $order.buyer }} ELSE {{ guest_email = $order.guest_email }}));
              IF array::len($pending) >= $max_pending {{ THROW 'too_many_pending' }};
-             FOR $line IN $order.lines {{
-                IF $line.ticket_type.event != $order.event {{
-                    THROW string::concat('sold_out:ticket_type:', record::id($line.ticket_type))
+             IF $order.waitlist_entry {{
+                -- The seat was held for this offer: the order takes it over.
+                LET $claimed = (UPDATE $order.waitlist_entry SET status = 'ordered',
+                        purchase = $purchase
+                    WHERE status = 'offered' AND offer_key = $order.offer_key
+                        AND offer_expires_at > time::now()
+                        AND ticket_type = $order.lines[0].ticket_type RETURN VALUE id);
+                IF array::len($claimed) = 0 OR array::len($order.lines) != 1
+                    OR $order.lines[0].quantity != 1 {{ THROW 'offer_gone' }};
+             }} ELSE {{
+                FOR $line IN $order.lines {{
+                    IF $line.ticket_type.event != $order.event {{
+                        THROW string::concat('sold_out:ticket_type:', record::id($line.ticket_type))
+                    }};
+                    -- Seats that come back go to the waiting list first.
+                    IF array::len((SELECT VALUE id FROM waitlist_entry
+                        WHERE ticket_type = $line.ticket_type AND status = 'waiting' LIMIT 1)) > 0 {{
+                        THROW string::concat('waitlist_first:', record::id($line.ticket_type))
+                    }};
+                    LET $seat_type = $line.ticket_type;
+                    LET $quantity = $line.quantity;
+                    LET $seats_from = 'available';
+                    LET $seats_to = 'held';
+                    LET $short = 'sold_out:';
+                    {MOVE_SEATS}
                 }};
-                LET $seat_type = $line.ticket_type;
-                LET $quantity = $line.quantity;
-                LET $seats_from = 'available';
-                LET $seats_to = 'held';
-                LET $short = 'sold_out:';
-                {MOVE_SEATS}
              }};
              {USE_CODE}
              CREATE $purchase SET buyer = $order.buyer, guest_name = $order.guest_name,
-                promo_code = $order.promo_code,
+                promo_code = $order.promo_code, waitlist_entry = $order.waitlist_entry,
                 guest_email = $order.guest_email, access_keys = [$order.access_key],
                 attendees = $order.attendees, answers = $order.answers, event = $order.event,
                 organizer = $order.event.organizer,

@@ -13,6 +13,8 @@ use crate::server::db::events::TicketTypeRecord;
 use crate::server::db::orders::{
     AnswerRecord, Attendee, NewOrder, OrderLine, OrderRepo, SOLD_OUT, TOO_MANY_PENDING,
 };
+use crate::server::db::orders::{OFFER_GONE, WAITLIST_FIRST};
+use crate::server::db::waitlist::WaitlistRepo;
 use crate::server::db::{new_id, DbError, EventRepo};
 use crate::server::payments::SessionRequest;
 use crate::server::services::sales::usable_code;
@@ -63,6 +65,8 @@ pub struct BuyerInput<'a> {
     pub holders: &'a [HolderIn],
     pub answers: BTreeMap<String, String>,
     pub code: Option<&'a str>,
+    /// A waiting-list offer taken up: its entry and the key of its link.
+    pub offer: Option<(&'a str, &'a str)>,
 }
 
 /// Validates the selection and the ticket holders, holds the seats and starts the payment.
@@ -86,10 +90,20 @@ pub async fn checkout(
         None => None,
     };
     let terms = code.as_ref().map(|(_, terms)| terms);
+    let offered = match input.offer {
+        Some((entry, key)) => {
+            Some(check_offer(state, &event.id, entry, key, requested, now).await?)
+        }
+        None => None,
+    };
     // A hidden type is on sale only to a buyer whose code names it.
     let offers: Vec<TicketOffer> = ticket_types
         .iter()
-        .filter(|t| !t.hidden || terms.is_some_and(|c| c.ticket_types.contains(&t.id)))
+        .filter(|t| {
+            !t.hidden
+                || terms.is_some_and(|c| c.ticket_types.contains(&t.id))
+                || offered.as_ref() == Some(&t.id)
+        })
         .map(offer)
         .collect();
     let selection = Selection::parse(
@@ -147,6 +161,10 @@ pub async fn checkout(
         currency: event.currency.clone(),
         hold_expires_at,
         promo_code: code.map(|(id, _)| RecordId::new("promo_code", id)),
+        waitlist_entry: input
+            .offer
+            .map(|(entry, _)| RecordId::new("waitlist_entry", entry)),
+        offer_key: input.offer.map(|(_, key)| session_key(key)),
     };
     let actor = buyer.actor();
     let held = {
@@ -165,6 +183,19 @@ pub async fn checkout(
         Err(DbError::Rejected(code)) if code.starts_with(SOLD_OUT) => {
             state.metrics.sold_out_rejected();
             return Err(sold_out_message(state, &code[SOLD_OUT.len()..]).await);
+        }
+        Err(DbError::Rejected(code)) if code == OFFER_GONE => {
+            return Err(AppError::Validation(OFFER_ENDED.into()));
+        }
+        Err(DbError::Rejected(code)) if code.starts_with(WAITLIST_FIRST) => {
+            let id = &code[WAITLIST_FIRST.len()..];
+            let name = ticket_types
+                .iter()
+                .find(|t| t.id == id)
+                .map_or("This ticket type", |t| t.name.as_str());
+            return Err(AppError::Validation(format!(
+                "Sorry, “{name}” is sold out: seats that come back go to its waiting list first."
+            )));
         }
         Err(DbError::Rejected(code)) if code == CODE_UNUSABLE => {
             return Err(AppError::field(
@@ -226,6 +257,37 @@ pub async fn checkout(
             Err(AppError::PaymentUnavailable(reference))
         }
     }
+}
+
+const OFFER_ENDED: &str =
+    "This offer has ended: it ran out or was already used. You can join the waiting list again.";
+
+/// A waiting-list offer may be taken: by its link's key, before it runs out, for exactly
+/// the one ticket it holds (whose type it returns).
+async fn check_offer(
+    state: &AppState,
+    event_id: &str,
+    entry: &str,
+    key: &str,
+    requested: &[CheckoutLine],
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let found = WaitlistRepo(&state.db)
+        .find(entry)
+        .await
+        .map_err(AppError::internal)?
+        .filter(|e| e.event == event_id && e.offer_key.as_deref() == Some(&session_key(key)))
+        .ok_or_else(|| AppError::NotFound("offer".into()))?;
+    if found.status != "offered" || found.offer_expires_at.is_none_or(|until| until <= now) {
+        return Err(AppError::Validation(OFFER_ENDED.into()));
+    }
+    let one: Vec<&CheckoutLine> = requested.iter().filter(|l| l.quantity > 0).collect();
+    if one.len() != 1 || one[0].quantity != 1 || one[0].ticket_type_id != found.ticket_type {
+        return Err(AppError::Validation(
+            "The offer holds one ticket of its type: that is what it buys.".into(),
+        ));
+    }
+    Ok(found.ticket_type)
 }
 
 /// The holders and answers given at checkout, checked against the event's questions: those

@@ -42,7 +42,7 @@ pub async fn release(
         .release(order_id, to, actor, note)
         .await?;
     if released {
-        state.event_cache.clear();
+        seats_came_back(state).await;
         tracing::info!(
             order = order_id,
             to = to.as_str(),
@@ -147,9 +147,16 @@ async fn refund_paid(state: &AppState, order: &OrderRecord, actor: &str) -> Resu
             Refund::money_returned(actor, "refunded by the organizer"),
         )
         .await?;
-    state.event_cache.clear();
+    seats_came_back(state).await;
     tracing::info!(order = %order.id, actor, "order refunded");
     Ok(())
+}
+
+/// Seats went back on sale: the event page forgets what it showed, and the people waiting
+/// for them get their offers (or at the sweeper's next round, should this fail).
+async fn seats_came_back(state: &AppState) {
+    state.event_cache.clear();
+    let _logged = crate::server::services::waitlist::offer_seats(state, chrono::Utc::now()).await;
 }
 
 /// What cancelling an event did to its orders.
