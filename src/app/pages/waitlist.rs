@@ -41,11 +41,14 @@ pub fn WaitlistJoin(event_id: String, ticket_types: Vec<TicketTypeView>) -> impl
                             <ActionForm action=join attr:class="stack-form">
                                 <input type="hidden" name="event_id" value=event_id />
                                 <input type="hidden" name="ticket_type_id" value=t.id.clone() />
-                                <label for=name_id.clone()>"Your name"</label>
-                                <input id=name_id name="guest_name" autocomplete="name" required />
-                                <label for=email_id.clone()>"Your email"</label>
-                                <input id=email_id name="guest_email" type="email" autocomplete="email" required />
-                                <button type="submit" class="button button-secondary">"Join the waiting list"</button>
+                                <fieldset class="stack-form">
+                                    <legend>{format!("Waiting list for {}", t.name)}</legend>
+                                    <label for=name_id.clone()>"Your name"</label>
+                                    <input id=name_id name="guest_name" autocomplete="name" required />
+                                    <label for=email_id.clone()>"Your email"</label>
+                                    <input id=email_id name="guest_email" type="email" autocomplete="email" required />
+                                    <button type="submit" class="button button-secondary">"Join the waiting list"</button>
+                                </fieldset>
                             </ActionForm>
                         </details>
                     }
