@@ -179,6 +179,24 @@ async fn two_ticket_types_never_oversell_their_shared_capacity() {
     let hall: Vec<Vec<i64>> =
         query(&app, "SELECT VALUE [available, held, sold] FROM quota", &[]).await;
     assert_eq!(hall[0], vec![1, 39, 0]);
+    // The dashboard's inventory shows the shared capacity beside the ticket types.
+    let board = tickex::server::services::dashboard::dashboard(
+        state,
+        None,
+        "all".into(),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let rows: Vec<(String, u32, u32)> = board.events[0]
+        .ticket_types
+        .iter()
+        .map(|t| (t.name.clone(), t.held, t.available))
+        .collect();
+    assert!(
+        rows.contains(&("Shared: Main hall".into(), 39, 1)),
+        "{rows:?}"
+    );
     let too_small =
         sales::set_quota_capacity(state, &admin(), &event, &quota_id(&app).await, "20").await;
     assert!(too_small.unwrap_err().message_for("capacity").is_some());

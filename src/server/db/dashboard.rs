@@ -21,6 +21,8 @@ pub struct EventCounters {
     pub revenue_minor: Option<i64>,
     pub paid_orders: Option<i64>,
     pub ticket_types: Vec<LedgerRecord>,
+    /// Its shared capacities, with the same counters.
+    pub shared: Vec<LedgerRecord>,
 }
 
 #[derive(Debug, SurrealValue)]
@@ -137,7 +139,11 @@ impl DashboardRepo<'_> {
                 (SELECT name, sold, held, available, position,
                     array::len((SELECT VALUE id FROM ticket WHERE event = $parent.event
                         AND status = 'checked_in' AND ticket_type = $parent.id)) AS checked_in
-                    FROM ticket_type WHERE event = $parent.id ORDER BY position) AS ticket_types
+                    FROM ticket_type WHERE event = $parent.id ORDER BY position) AS ticket_types,
+                (SELECT string::concat('Shared: ', name) AS name, sold, held, available, created_at,
+                    array::len((SELECT VALUE id FROM ticket WHERE event = $parent.event
+                        AND status = 'checked_in' AND ticket_type IN $parent.ticket_types)) AS checked_in
+                    FROM quota WHERE event = $parent.id ORDER BY created_at) AS shared
              FROM event {mine} ORDER BY starts_at ASC LIMIT $listed;
              SELECT record::id(id) AS id, reference, buyer.name ?? guest_name AS buyer, event.title AS event_title,
                 math::sum(lines.quantity) AS tickets, total_minor, currency, status, created_at

@@ -73,6 +73,7 @@ async fn load(
             ticket_types: e
                 .ticket_types
                 .into_iter()
+                .chain(e.shared)
                 .map(|t| InventoryRow {
                     name: t.name,
                     sold: t.sold.max(0) as u32,
