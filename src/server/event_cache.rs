@@ -14,6 +14,8 @@ type EventRows = (EventRecord, Vec<TicketTypeRecord>, Vec<QuestionRecord>);
 #[derive(Default)]
 pub struct EventCache {
     entries: std::sync::Mutex<CacheEntries>,
+    /// The pages rendered from these rows for anonymous visitors (`page_cache.rs`).
+    pub(crate) pages: PageCache,
 }
 
 /// A generation that every clear moves on, and the rows with when they were read.
@@ -56,10 +58,53 @@ impl EventCache {
         Ok(found)
     }
 
+    /// Moves on with every [`EventCache::clear`]: what was read or rendered before belongs
+    /// to an older generation.
+    pub fn generation(&self) -> u64 {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).0
+    }
+
     /// After any change to an event, its ticket ledger or its questions.
     pub fn clear(&self) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.0 += 1;
         entries.1.clear();
+    }
+}
+
+/// How stale a cached page may be.
+const PAGE_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(1);
+const MAX_PAGES: usize = 1_000;
+
+/// One rendered page: its body as is and brotli-compressed, and its CSP.
+pub struct CachedPage {
+    pub at: Instant,
+    pub generation: u64,
+    pub raw: axum::body::Bytes,
+    pub brotli: axum::body::Bytes,
+    pub policy: axum::http::HeaderValue,
+}
+
+/// The rendered pages, by slug.
+#[derive(Default)]
+pub struct PageCache {
+    pages: std::sync::Mutex<HashMap<String, std::sync::Arc<CachedPage>>>,
+}
+
+impl PageCache {
+    pub(crate) fn get(&self, slug: &str, generation: u64) -> Option<std::sync::Arc<CachedPage>> {
+        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        pages
+            .get(slug)
+            .filter(|p| p.generation == generation && p.at.elapsed() < PAGE_MAX_AGE)
+            .cloned()
+    }
+
+    pub(crate) fn put(&self, slug: String, page: std::sync::Arc<CachedPage>) {
+        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        if pages.len() >= MAX_PAGES {
+            pages.clear();
+        }
+        pages.insert(slug, page);
     }
 }

@@ -207,6 +207,10 @@ pub fn router(state: AppState) -> Router {
             same_site_only,
         ))
         .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::server::page_cache::serve_cached,
+        ))
+        .layer(middleware::from_fn_with_state(
             state.settings.public_base_url.starts_with("https://"),
             headers::security_headers,
         ))

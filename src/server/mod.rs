@@ -11,6 +11,7 @@ pub mod hold_queue;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+pub mod page_cache;
 pub mod passes;
 pub mod payments;
 pub mod request_guard;

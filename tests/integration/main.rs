@@ -21,6 +21,7 @@ mod guests;
 mod holders;
 mod lifecycle;
 mod logs;
+mod page_cache;
 mod payments;
 mod sales;
 mod security;
