@@ -4,6 +4,7 @@
 //!   make load                      # every scenario below, one table each
 //!   make load ARGS="flash"         # one of: page, purchase, flash, crash, attack, door
 //!   make load ARGS="ws-probe"      # concurrent queries on TICKEX_DATABASE_URL (scale-out)
+//!   LOAD_PEER_URL=http://127.0.0.1:8000/event/x make load ARGS=page   # beside another system's page
 //!
 //! Sizes come from the environment (and `LOAD_DATABASE_URL` replaces the database): LOAD_SECS (per page run, default 10), LOAD_BUYERS
 //! (purchase, default 1000), LOAD_FLASH_BUYERS / LOAD_FLASH_TICKETS (5000 / 500),
@@ -113,29 +114,26 @@ async fn page_scenario(server: &Server, slug: &str) {
         "server RSS MiB".into(),
     ]);
     row(&vec!["---".to_owned(); 8]);
+    // Another ticketing system's event page on this machine, for a side-by-side figure.
+    let peer = std::env::var("LOAD_PEER_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
     for connections in [10, 100] {
-        let (page_rps, mut page, page_errors) = hammer(&url, connections, secs).await;
-        row(&[
-            "TickEx event page".into(),
-            connections.to_string(),
-            format!("{page_rps:.0}"),
-            format!("{:.2}", page.pct(0.5)),
-            format!("{:.2}", page.pct(0.9)),
-            format!("{:.2}", page.pct(0.99)),
-            page_errors.to_string(),
-            format!("{:.0}", common::rss_mib(server.pid())),
-        ]);
-        let (static_rps, mut fixed, static_errors) = hammer(&baseline, connections, secs).await;
-        row(&[
-            "static axum, same bytes".into(),
-            connections.to_string(),
-            format!("{static_rps:.0}"),
-            format!("{:.2}", fixed.pct(0.5)),
-            format!("{:.2}", fixed.pct(0.9)),
-            format!("{:.2}", fixed.pct(0.99)),
-            static_errors.to_string(),
-            "(in the load tool)".into(),
-        ]);
+        let rss = || format!("{:.0}", common::rss_mib(server.pid()));
+        let page_rps = hammer_row("TickEx event page", &url, connections, secs, rss).await;
+        let in_tool = || "(in the load tool)".to_owned();
+        let static_rps = hammer_row(
+            "static axum, same bytes",
+            &baseline,
+            connections,
+            secs,
+            in_tool,
+        )
+        .await;
+        if let Some(peer) = &peer {
+            let label = format!("peer: {peer}");
+            hammer_row(&label, peer, connections, secs, || "-".to_owned()).await;
+        }
         row(&[
             "ratio page / static".into(),
             connections.to_string(),
@@ -147,6 +145,29 @@ async fn page_scenario(server: &Server, slug: &str) {
             String::new(),
         ]);
     }
+}
+
+/// One table row of `hammer`ing `url` (`rss`: the server's memory after it); returns its
+/// requests per second.
+async fn hammer_row(
+    label: &str,
+    url: &str,
+    connections: usize,
+    secs: u64,
+    rss: impl Fn() -> String,
+) -> f64 {
+    let (rps, mut latencies, errors) = hammer(url, connections, secs).await;
+    row(&[
+        label.into(),
+        connections.to_string(),
+        format!("{rps:.0}"),
+        format!("{:.2}", latencies.pct(0.5)),
+        format!("{:.2}", latencies.pct(0.9)),
+        format!("{:.2}", latencies.pct(0.99)),
+        errors.to_string(),
+        rss(),
+    ]);
+    rps
 }
 
 /// Each buyer: checkout then demo payment (which fulfils); returns per-buyer outcomes.
