@@ -78,7 +78,7 @@ fn compress(raw: &[u8]) -> Bytes {
     use std::io::Write;
     let mut out = Vec::with_capacity(raw.len() / 4);
     {
-        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
+        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 5, 20);
         // Writing to a Vec cannot fail.
         let _ = writer.write_all(raw);
     }
