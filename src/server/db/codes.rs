@@ -143,27 +143,17 @@ impl CodeRepo<'_> {
         active: bool,
         actor: &str,
     ) -> Result<bool, DbError> {
-        let outcome = self
-            .0
-            .execute(
-                "BEGIN TRANSACTION;
-                 LET $event = type::record('event', $event_id);
-                 LET $changed = (UPDATE type::record('promo_code', $id) SET active = $active
-                    WHERE event = $event RETURN AFTER);
-                 IF array::len($changed) = 0 { THROW 'no_code' };
-                 CREATE event_log SET event = $event,
-                    action = IF $active { 'code_on' } ELSE { 'code_off' },
-                    detail = $changed[0].code, actor = $actor, at = time::now();
-                 COMMIT TRANSACTION;",
-                vars![
-                    ("event_id", event_id.to_owned()),
-                    ("id", code_id.to_owned()),
-                    ("active", active),
-                    ("actor", actor.to_owned())
-                ],
-            )
-            .await;
-        super::committed_unless(outcome, "no_code")
+        let flag = super::flags::Flag {
+            table: "promo_code",
+            id: code_id,
+            event_id,
+            field: "active",
+            on: active,
+            actions: ("code_on", "code_off"),
+            detail: Some("code"),
+            actor,
+        };
+        super::flags::switch(self.0, flag).await
     }
 
     /// Shows or hides a ticket type: hidden, only a code that names it reveals it.
@@ -174,26 +164,16 @@ impl CodeRepo<'_> {
         hidden: bool,
         actor: &str,
     ) -> Result<bool, DbError> {
-        let outcome = self
-            .0
-            .execute(
-                "BEGIN TRANSACTION;
-                 LET $event = type::record('event', $event_id);
-                 LET $changed = (UPDATE type::record('ticket_type', $id) SET hidden = $hidden
-                    WHERE event = $event RETURN AFTER);
-                 IF array::len($changed) = 0 { THROW 'no_ticket_type' };
-                 CREATE event_log SET event = $event,
-                    action = IF $hidden { 'ticket_type_hidden' } ELSE { 'ticket_type_shown' },
-                    detail = $changed[0].name, actor = $actor, at = time::now();
-                 COMMIT TRANSACTION;",
-                vars![
-                    ("event_id", event_id.to_owned()),
-                    ("id", ticket_type_id.to_owned()),
-                    ("hidden", hidden),
-                    ("actor", actor.to_owned())
-                ],
-            )
-            .await;
-        super::committed_unless(outcome, "no_ticket_type")
+        let flag = super::flags::Flag {
+            table: "ticket_type",
+            id: ticket_type_id,
+            event_id,
+            field: "hidden",
+            on: hidden,
+            actions: ("ticket_type_hidden", "ticket_type_shown"),
+            detail: Some("name"),
+            actor,
+        };
+        super::flags::switch(self.0, flag).await
     }
 }

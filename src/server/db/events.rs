@@ -281,23 +281,17 @@ impl EventRepo<'_> {
         allowed: bool,
         actor: &str,
     ) -> Result<(), DbError> {
-        self.0
-            .execute(
-                "BEGIN TRANSACTION;
-                 LET $event = type::record('event', $id);
-                 UPDATE $event SET transfers_allowed = $allowed, updated_at = time::now();
-                 CREATE event_log SET event = $event,
-                    action = IF $allowed { 'transfers_allowed' } ELSE { 'transfers_stopped' },
-                    detail = '', actor = $actor, at = time::now();
-                 COMMIT TRANSACTION;",
-                vars![
-                    ("id", id.to_owned()),
-                    ("allowed", allowed),
-                    ("actor", actor.to_owned())
-                ],
-            )
-            .await?;
-        Ok(())
+        let flag = super::flags::Flag {
+            table: "event",
+            id,
+            event_id: id,
+            field: "transfers_allowed",
+            on: allowed,
+            actions: ("transfers_allowed", "transfers_stopped"),
+            detail: None,
+            actor,
+        };
+        super::flags::switch(self.0, flag).await.map(|_| ())
     }
 
     /// Rewrites an event and its ticket types in one transaction. A ticket type missing

@@ -5,6 +5,7 @@ pub mod checkin;
 pub mod codes;
 pub mod dashboard;
 pub mod events;
+mod flags;
 pub mod ledger;
 pub mod oidc;
 pub mod orders;

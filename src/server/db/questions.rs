@@ -88,26 +88,16 @@ impl QuestionRepo<'_> {
         hidden: bool,
         actor: &str,
     ) -> Result<bool, DbError> {
-        let outcome = self
-            .0
-            .execute(
-                "BEGIN TRANSACTION;
-                 LET $event = type::record('event', $event_id);
-                 LET $changed = (UPDATE type::record('question', $id) SET hidden = $hidden
-                    WHERE event = $event RETURN VALUE label);
-                 IF array::len($changed) = 0 { THROW 'no_such_question' };
-                 CREATE event_log SET event = $event,
-                    action = IF $hidden { 'question_hidden' } ELSE { 'question_shown' },
-                    detail = $changed[0], actor = $actor, at = time::now();
-                 COMMIT TRANSACTION;",
-                vars![
-                    ("event_id", event_id.to_owned()),
-                    ("id", question_id.to_owned()),
-                    ("hidden", hidden),
-                    ("actor", actor.to_owned())
-                ],
-            )
-            .await;
-        super::committed_unless(outcome, "no_such_question")
+        let flag = super::flags::Flag {
+            table: "question",
+            id: question_id,
+            event_id,
+            field: "hidden",
+            on: hidden,
+            actions: ("question_hidden", "question_shown"),
+            detail: Some("label"),
+            actor,
+        };
+        super::flags::switch(self.0, flag).await
     }
 }

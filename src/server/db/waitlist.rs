@@ -242,22 +242,16 @@ impl WaitlistRepo<'_> {
         enabled: bool,
         actor: &str,
     ) -> Result<(), DbError> {
-        self.0
-            .execute(
-                "BEGIN TRANSACTION;
-                 LET $event = type::record('event', $id);
-                 UPDATE $event SET waitlist_enabled = $enabled, updated_at = time::now();
-                 CREATE event_log SET event = $event,
-                    action = IF $enabled { 'waitlist_opened' } ELSE { 'waitlist_closed' },
-                    detail = '', actor = $actor, at = time::now();
-                 COMMIT TRANSACTION;",
-                vars![
-                    ("id", event_id.to_owned()),
-                    ("enabled", enabled),
-                    ("actor", actor.to_owned())
-                ],
-            )
-            .await?;
-        Ok(())
+        let flag = super::flags::Flag {
+            table: "event",
+            id: event_id,
+            event_id,
+            field: "waitlist_enabled",
+            on: enabled,
+            actions: ("waitlist_opened", "waitlist_closed"),
+            detail: None,
+            actor,
+        };
+        super::flags::switch(self.0, flag).await.map(|_| ())
     }
 }
